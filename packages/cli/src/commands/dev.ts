@@ -1,0 +1,97 @@
+import { Command } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
+import { adminBootstrap, createLogger, ensureRootKeyFile, listAccounts, openStore, startServer, type NewAccessKey } from '@bosun/server';
+import { UsageError, resolveConfig, type ServerFlags } from '../config.ts';
+import { addServerFlags, runUntilSignal } from './common.ts';
+
+interface DevFlags extends ServerFlags {
+  accountId?: string;
+}
+
+export function devCommand(): Command {
+  const command = new Command('dev')
+    .description('A first look: the server on 127.0.0.1 with an embedded store in .bosun/, an account, an admin user and an access key.')
+    .option('--data-dir <dir>', 'data directory (default .bosun in the current directory)')
+    .option('--account-id <id>', '12-digit account id for ARNs on first start (default: random)');
+  addServerFlags(command);
+  return command.action(async (flags: DevFlags) => {
+    if (flags.accountId !== undefined && !/^\d{12}$/.test(flags.accountId)) throw new UsageError(`--account-id must be 12 digits (got '${flags.accountId}')`);
+    const config = resolveConfig({ ...flags, rootKeyFile: undefined, database: undefined, config: undefined });
+    const { rootKey } = ensureRootKeyFile(config.rootKeyFile);
+    const envFile = path.join(config.dataDir, 'env');
+
+    const store = await openStore({ dataDir: config.dataDir });
+    let created: NewAccessKey | undefined;
+    try {
+      if ((await listAccounts(store.db)).length === 0) created = await adminBootstrap(store, rootKey, { accountId: flags.accountId, now: Date.now() });
+    } finally {
+      await store.close();
+    }
+    const server = await startServer({
+      host: config.listen.host,
+      port: config.listen.port,
+      dataDir: config.dataDir,
+      rootKey,
+      region: config.region,
+      bodyLimit: config.bodyLimit,
+      logger: createLogger({ format: 'pretty', level: 'warn' }),
+    });
+    const credentials = created ?? readEnvCredentials(envFile);
+    if (credentials) writeEnvFile(envFile, { ...credentials, region: config.region, endpoint: server.url });
+    printBanner({ url: server.url, region: config.region, dataDir: config.dataDir, envFile, created, credentials });
+    await runUntilSignal(() => server.close());
+  });
+}
+
+interface EnvCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  accountId?: string;
+}
+
+function writeEnvFile(file: string, values: EnvCredentials & { region: string; endpoint: string }): void {
+  const lines = [
+    '# Written by bosun dev: source it to use the AWS CLI or SDKs against this server.',
+    `export AWS_ACCESS_KEY_ID=${values.accessKeyId}`,
+    `export AWS_SECRET_ACCESS_KEY=${values.secretAccessKey}`,
+    `export AWS_DEFAULT_REGION=${values.region}`,
+    `export AWS_REGION=${values.region}`,
+    `export BOSUN_ENDPOINT=${values.endpoint}`,
+    ...(values.accountId ? [`export BOSUN_ACCOUNT_ID=${values.accountId}`] : []),
+    'export AWS_PAGER=""',
+    'export AWS_EC2_METADATA_DISABLED=true',
+  ];
+  fs.writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600 });
+}
+
+function readEnvCredentials(file: string): EnvCredentials | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const text = fs.readFileSync(file, 'utf8');
+  const get = (name: string) => new RegExp(`^export ${name}=(.*)$`, 'm').exec(text)?.[1];
+  const accessKeyId = get('AWS_ACCESS_KEY_ID');
+  const secretAccessKey = get('AWS_SECRET_ACCESS_KEY');
+  return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, accountId: get('BOSUN_ACCOUNT_ID') } : undefined;
+}
+
+function printBanner(info: { url: string; region: string; dataDir: string; envFile: string; created?: NewAccessKey; credentials?: EnvCredentials }): void {
+  const out = process.stdout;
+  out.write(`\nBosun dev server is running.\n\n`);
+  out.write(`  Endpoint    ${info.url}\n`);
+  out.write(`  Region      ${info.region}\n`);
+  out.write(`  Data        ${path.resolve(info.dataDir)}${info.created ? ' (new)' : ' (existing state reused)'}\n`);
+  if (info.created) {
+    out.write(`  Account     ${info.created.accountId}\n`);
+    out.write(`  User        ${info.created.userName}\n`);
+    out.write(`  Access key  ${info.created.accessKeyId}\n`);
+    out.write(`  Secret key  ${info.created.secretAccessKey}\n`);
+  } else if (info.credentials) {
+    if (info.credentials.accountId) out.write(`  Account     ${info.credentials.accountId}\n`);
+    out.write(`  Access key  ${info.credentials.accessKeyId} (secret in ${info.envFile})\n`);
+  } else {
+    out.write(`  Credentials ${info.envFile} is missing; create a key with: bosun admin create-access-key --data-dir ${info.dataDir} --account-id ID --user-name admin\n`);
+  }
+  out.write(`\nTry it:\n\n`);
+  out.write(`  source ${info.envFile} && aws ssm get-service-setting --setting-id /ssm/parameter-store/high-throughput-enabled --endpoint-url $BOSUN_ENDPOINT\n\n`);
+  out.write(`Press Ctrl-C to stop; the next start reuses this state.\n`);
+}

@@ -1,0 +1,33 @@
+import { Command } from 'commander';
+import { createLogger, startServer } from '@bosun/server';
+import { loadRootKey, resolveConfig, type ServerFlags } from '../config.ts';
+import { addServerFlags, addStoreFlags, runUntilSignal } from './common.ts';
+
+export function serverCommand(): Command {
+  const command = new Command('server')
+    .description('Run the Bosun control plane (AWS-compatible API) on SQLite (--data-dir) or PostgreSQL (--database).')
+    .addHelpText('after', `
+Settings come from flags, then environment (BOSUN_LISTEN, BOSUN_DATA_DIR, BOSUN_DATABASE_URL,
+BOSUN_ROOT_KEY_FILE or BOSUN_ROOT_KEY, BOSUN_REGION, BOSUN_CONFIG), then the --config JSON file
+({"listen": "...", "dataDir": "...", "database": "...", "rootKeyFile": "...", "region": "..."}).
+
+First time on a new store:
+  bosun admin create-root-key /etc/bosun/root.key
+  bosun admin create-account --admin-user admin --database postgres://... --root-key-file /etc/bosun/root.key
+  bosun server --database postgres://... --root-key-file /etc/bosun/root.key --listen 0.0.0.0:4747`);
+  addStoreFlags(addServerFlags(command));
+  return command.action(async (flags: ServerFlags) => {
+    const config = resolveConfig(flags);
+    const server = await startServer({
+      host: config.listen.host,
+      port: config.listen.port,
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
+      rootKey: loadRootKey(config),
+      region: config.region,
+      bodyLimit: config.bodyLimit,
+      logger: createLogger({ format: 'json' }),
+    });
+    await runUntilSignal(() => server.close());
+  });
+}

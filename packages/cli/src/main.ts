@@ -1,0 +1,36 @@
+import { Command, CommanderError } from 'commander';
+import { UsageError } from './config.ts';
+import { adminCommand } from './commands/admin.ts';
+import { auditCommand } from './commands/audit.ts';
+import { devCommand } from './commands/dev.ts';
+import { serverCommand } from './commands/server.ts';
+
+export function program(): Command {
+  return new Command('bosun')
+    .description('Bosun: a self-hosted Systems Manager that speaks the AWS Systems Manager API.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .addCommand(devCommand())
+    .addCommand(serverCommand())
+    .addCommand(auditCommand())
+    .addCommand(adminCommand());
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const cli = program().exitOverride();
+  try {
+    await cli.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`bosun: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`bosun: ${(error as Error).message ?? String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The error catalogue: every AWS error Bosun can answer with, declared once.
+ *
+ * The protocol layer (server/src/api/protocol.ts) is the only place that turns an
+ * AwsError into an HTTP response: `{"__type": code, "message": message}` with `status`.
+ * Service errors must exist in the official model of the service that returns them
+ * (checked by errors.test.ts); common errors are those every AWS JSON service answers
+ * with and that no single model declares.
+ */
+
+export type ErrorSource = 'common' | 'ssm' | 'kms' | 'secretsmanager' | 'cloudtrail';
+
+export interface ErrorSpec {
+  /** HTTP status AWS answers with. */
+  readonly status: number;
+  /** Which model declares it ('common' for the errors all AWS JSON services share). */
+  readonly source: ErrorSource;
+  /** Whether the fault is the client's (4xx) or the server's (5xx), as the SDKs report it. */
+  readonly fault: 'client' | 'server';
+}
+
+export const errorCatalogue = {
+  // Common errors of AWS JSON 1.1 services.
+  AccessDeniedException: { status: 400, source: 'common', fault: 'client' },
+  IncompleteSignatureException: { status: 400, source: 'common', fault: 'client' },
+  InternalFailure: { status: 500, source: 'common', fault: 'server' },
+  InvalidSignatureException: { status: 400, source: 'common', fault: 'client' },
+  MissingAuthenticationTokenException: { status: 403, source: 'common', fault: 'client' },
+  RequestEntityTooLargeException: { status: 413, source: 'common', fault: 'client' },
+  SerializationException: { status: 400, source: 'common', fault: 'client' },
+  ThrottlingException: { status: 400, source: 'common', fault: 'client' },
+  UnknownOperationException: { status: 400, source: 'common', fault: 'client' },
+  UnrecognizedClientException: { status: 400, source: 'common', fault: 'client' },
+  ValidationException: { status: 400, source: 'common', fault: 'client' },
+  // AmazonSSM
+  InternalServerError: { status: 500, source: 'ssm', fault: 'server' },
+  ServiceSettingNotFound: { status: 400, source: 'ssm', fault: 'client' },
+  TooManyUpdates: { status: 400, source: 'ssm', fault: 'client' },
+  // CloudTrail
+  InvalidLookupAttributesException: { status: 400, source: 'cloudtrail', fault: 'client' },
+  InvalidMaxResultsException: { status: 400, source: 'cloudtrail', fault: 'client' },
+  InvalidNextTokenException: { status: 400, source: 'cloudtrail', fault: 'client' },
+  InvalidTimeRangeException: { status: 400, source: 'cloudtrail', fault: 'client' },
+  InvalidEventCategoryException: { status: 400, source: 'cloudtrail', fault: 'client' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** An error that the API answers with in AWS's shape. */
+export class AwsError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = code;
+    this.code = code;
+    this.status = errorCatalogue[code].status;
+  }
+
+  toJSON(): { __type: string; message: string } {
+    return { __type: this.code, message: this.message };
+  }
+}
+
+export function awsError(code: ErrorCode, message: string): AwsError {
+  return new AwsError(code, message);
+}
+
+export function isAwsError(value: unknown): value is AwsError {
+  return value instanceof AwsError;
+}

@@ -1,0 +1,229 @@
+import crypto from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { AwsError, awsError, decodeInput, encodeJson, isAwsError, type ServiceModel } from '@bosun/protocol';
+import type { Principal } from '../accounts/principal.ts';
+import { auditParameters } from '../audit/parameters.ts';
+import { buildRecord, type AuditResource } from '../audit/record.ts';
+import type { AuditWriter } from '../audit/writer.ts';
+import type { Logger } from '../logger.ts';
+import type { Authorizer } from './authorize.ts';
+import type { CallContext, Operation, ServiceEntry } from './operation.ts';
+import type { SignedRequest, VerifiedRequest } from './sigv4.ts';
+
+export interface ApiRequest {
+  readonly method: string;
+  /** Raw request target: path and query as received. */
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+  readonly sourceIp: string;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export interface PipelineOptions {
+  readonly region: string;
+  readonly services: readonly ServiceEntry[];
+  readonly operations: readonly Operation[];
+  readonly verify: (req: SignedRequest) => Promise<VerifiedRequest<Principal>>;
+  readonly authorize: Authorizer;
+  readonly audit: AuditWriter;
+  /** The account that owns an access key id, to file refused calls under it. */
+  readonly keyOwner: (accessKeyId: string) => Promise<string | undefined>;
+  readonly now: () => number;
+  readonly logger: Logger;
+}
+
+const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+/** What the audit event of a call needs, filled in as the call goes through the steps. */
+interface CallRecord {
+  eventSource: string;
+  eventName: string;
+  readOnly: boolean;
+  principal?: Principal;
+  presentedAccessKeyId?: string;
+  requestParameters: unknown;
+  responseElements: unknown;
+  resources: readonly AuditResource[];
+}
+
+/**
+ * The request pipeline of the AWS JSON API, in this order:
+ * target → SigV4 → operation lookup → JSON → validate/decode → authorise → handle → audit → encode.
+ * Every call, refused or not, ends with exactly one audit event, and the response is
+ * sent only after that event is committed.
+ */
+export class ApiPipeline {
+  private readonly byPrefix = new Map<string, ServiceEntry>();
+  private readonly byTarget = new Map<string, { op: Operation; model: ServiceModel }>();
+
+  constructor(private readonly options: PipelineOptions) {
+    for (const service of options.services) this.byPrefix.set(service.model.metadata.targetPrefix, service);
+    for (const op of options.operations) {
+      const service = options.services.find((s) => s.name === op.service);
+      if (!service) throw new Error(`Operation ${op.name} belongs to unregistered service ${op.service}`);
+      if (!service.model.operations[op.name]) throw new Error(`Operation ${op.name} is not in the ${op.service} model`);
+      this.byTarget.set(`${service.model.metadata.targetPrefix}.${op.name}`, { op, model: service.model });
+    }
+  }
+
+  async handle(req: ApiRequest): Promise<ApiResponse> {
+    const now = this.options.now();
+    const requestId = crypto.randomUUID();
+    const call: CallRecord = { eventSource: 'unknown', eventName: 'Unknown', readOnly: false, requestParameters: null, responseElements: null, resources: [] };
+    let status = 200;
+    let body: string;
+    let error: AwsError | undefined;
+    try {
+      body = await this.run(req, call, now, requestId);
+    } catch (thrown) {
+      error = this.toAwsError(thrown, requestId, call);
+      status = error.status;
+      body = encodeJson(error.toJSON());
+    }
+    return this.finish(req, call, { now, requestId, status, body, error });
+  }
+
+  /** Answers a request refused before it reached the pipeline (for example a body over the size limit). */
+  async refuse(req: Omit<ApiRequest, 'body'>, error: AwsError): Promise<ApiResponse> {
+    const now = this.options.now();
+    const requestId = crypto.randomUUID();
+    const call: CallRecord = { eventSource: 'unknown', eventName: 'Unknown', readOnly: false, requestParameters: null, responseElements: null, resources: [] };
+    this.identifyTarget(req, call);
+    call.presentedAccessKeyId = presentedAccessKeyId(req);
+    return this.finish(req, call, { now, requestId, status: error.status, body: encodeJson(error.toJSON()), error });
+  }
+
+  private async run(req: ApiRequest, call: CallRecord, now: number, requestId: string): Promise<string> {
+    const target = this.identifyTarget(req, call);
+    call.presentedAccessKeyId = presentedAccessKeyId(req);
+    const [path, query = ''] = splitUrl(req.url);
+    const verified = await this.options.verify({ method: req.method, path, query, headers: req.headers, body: req.body });
+    call.principal = verified.principal;
+
+    const entry = this.byTarget.get(target ?? '');
+    if (!target || !entry) throw awsError('UnknownOperationException', target ? `Unknown operation ${target}` : 'Missing X-Amz-Target header: it names the operation, e.g. AmazonSSM.GetServiceSetting');
+    const { op, model } = entry;
+    if (verified.service !== model.metadata.signingName) {
+      throw awsError('InvalidSignatureException', `Credential should be scoped to correct service: '${model.metadata.signingName}'. `);
+    }
+    call.readOnly = op.readOnly;
+
+    const parsed = parseJsonBody(req.body);
+    const shapes = model.operations[op.name];
+    call.requestParameters = auditParameters(model, shapes.input, parsed);
+    const input = decodeInput(model, op.name, parsed);
+
+    const ctx: CallContext = { principal: verified.principal, now, region: this.options.region, requestId, sourceIp: req.sourceIp };
+    await this.options.authorize(verified.principal, op.permissions(ctx, input));
+    let output: unknown;
+    try {
+      output = await op.handle(ctx, input);
+    } finally {
+      call.resources = op.resources?.(ctx, input, output) ?? [];
+    }
+    if (!op.readOnly) call.responseElements = auditParameters(model, shapes.output, output);
+    return encodeJson(output ?? {});
+  }
+
+  private identifyTarget(req: Omit<ApiRequest, 'body'>, call: CallRecord): string | undefined {
+    const target = headerValue(req.headers['x-amz-target']) ?? queryTarget(req.url);
+    if (!target) return undefined;
+    const dot = target.lastIndexOf('.');
+    const service = dot > 0 ? this.byPrefix.get(target.slice(0, dot)) : undefined;
+    call.eventSource = service?.model.metadata.eventSource ?? 'unknown';
+    call.eventName = dot > 0 ? target.slice(dot + 1) : target;
+    call.readOnly = /^(Get|List|Describe|Lookup)/.test(call.eventName);
+    return target;
+  }
+
+  private toAwsError(thrown: unknown, requestId: string, call: CallRecord): AwsError {
+    if (isAwsError(thrown)) return thrown;
+    this.options.logger.error({ err: thrown, requestId, eventName: call.eventName }, 'internal error while handling a call');
+    return awsError('InternalFailure', `The request processing has failed because of an unknown error. Request ID: ${requestId}; the server log has details.`);
+  }
+
+  private async finish(
+    req: Omit<ApiRequest, 'body'>,
+    call: CallRecord,
+    result: { now: number; requestId: string; status: number; body: string; error?: AwsError },
+  ): Promise<ApiResponse> {
+    const accountId = call.principal?.accountId ?? (call.presentedAccessKeyId ? await this.options.keyOwner(call.presentedAccessKeyId).catch(() => undefined) : undefined);
+    const record = buildRecord({
+      eventTime: result.now,
+      eventSource: call.eventSource,
+      eventName: call.eventName,
+      region: this.options.region,
+      sourceIp: req.sourceIp,
+      userAgent: headerValue(req.headers['user-agent']) ?? '',
+      requestId: result.requestId,
+      eventId: crypto.randomUUID(),
+      readOnly: call.readOnly,
+      principal: call.principal,
+      presentedAccessKeyId: call.presentedAccessKeyId,
+      accountId,
+      requestParameters: call.requestParameters,
+      responseElements: call.responseElements,
+      errorCode: result.error?.code,
+      errorMessage: result.error?.message,
+      resources: call.resources,
+    });
+    try {
+      await this.options.audit.append({ record, resources: call.resources });
+    } catch (auditError) {
+      // No answer without its event: a call whose event cannot be written fails.
+      this.options.logger.error({ err: auditError, requestId: result.requestId }, 'audit event could not be written');
+      const failure = awsError('InternalFailure', `The call could not be recorded in the audit trail. Request ID: ${result.requestId}`);
+      return respond(failure.status, encodeJson(failure.toJSON()), result.requestId);
+    }
+    return respond(result.status, result.body, result.requestId);
+  }
+}
+
+function respond(status: number, body: string, requestId: string): ApiResponse {
+  return { status, body, headers: { 'content-type': JSON_CONTENT_TYPE, 'x-amzn-requestid': requestId } };
+}
+
+function parseJsonBody(body: Buffer): unknown {
+  if (body.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw awsError('SerializationException', `The request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw awsError('SerializationException', 'The request body must be a JSON object');
+  }
+  return parsed;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function splitUrl(url: string): [string, string?] {
+  const q = url.indexOf('?');
+  return q < 0 ? [url] : [url.slice(0, q), url.slice(q + 1)];
+}
+
+function queryTarget(url: string): string | undefined {
+  const q = url.indexOf('?');
+  if (q < 0) return undefined;
+  return new URLSearchParams(url.slice(q + 1)).get('X-Amz-Target') ?? undefined;
+}
+
+/** The access key id a request names (header or presigned query), without verifying anything. */
+function presentedAccessKeyId(req: Omit<ApiRequest, 'body'>): string | undefined {
+  const auth = headerValue(req.headers.authorization);
+  const match = auth ? /Credential=([^/,\s]+)\//.exec(auth) : null;
+  if (match) return match[1];
+  const q = req.url.indexOf('?');
+  const credential = q < 0 ? null : new URLSearchParams(req.url.slice(q + 1)).get('X-Amz-Credential');
+  return credential ? credential.split('/')[0] : undefined;
+}

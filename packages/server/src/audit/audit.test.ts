@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { fixtures } from '../testing/fixtures.ts';
+import { storeTargets, type TestStore } from '../testing/stores.ts';
+import { chainKey } from './chain.ts';
+import { buildRecord } from './record.ts';
+import { verifyAuditChain } from './verify.ts';
+import { AuditWriter } from './writer.ts';
+
+function entry(n: number, account = '111122223333') {
+  const record = buildRecord({
+    eventTime: Date.UTC(2026, 10, 26, 6, 0, n), eventSource: 'ssm.amazonaws.com', eventName: `Op${n}`, region: 'us-east-1',
+    sourceIp: '127.0.0.1', userAgent: 'test', requestId: `req-${n}`, eventId: `evt-${n}`, readOnly: n % 2 === 0,
+    accountId: account, requestParameters: { n }, responseElements: null, resources: [{ type: 'AWS::SSM::Thing', name: `thing-${n}` }],
+  });
+  return { record, resources: [{ type: 'AWS::SSM::Thing', name: `thing-${n}` }] };
+}
+
+for (const target of storeTargets) {
+  describe(`audit chain on ${target.name}`, { skip: target.skip }, () => {
+    let store: TestStore;
+    const key = chainKey(fixtures.rootKey());
+    before(async () => {
+      store = await target.open();
+      const writer = new AuditWriter({ store, key, maxBatch: 7 });
+      // Appended concurrently: group commit must still give consecutive sequence numbers.
+      await Promise.all(Array.from({ length: 40 }, (_, i) => writer.append(entry(i + 1))));
+    });
+    after(async () => { await store?.destroy(); });
+
+    test('concurrent appends get consecutive sequence numbers and a head that matches the last event', async () => {
+      const rows = await store.db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq').execute();
+      assert.deepEqual(rows.map((r) => Number(r.seq)), Array.from({ length: 40 }, (_, i) => i + 1));
+      const head = await store.db.selectFrom('audit_head').selectAll().executeTakeFirstOrThrow();
+      assert.equal(Number(head.seq), 40);
+      assert.equal(head.hash, rows[39].hash);
+    });
+
+    test('an untouched chain verifies', async () => {
+      const result = await verifyAuditChain(store.db, key, { pageSize: 9 });
+      assert.equal(result.ok, true, result.problem?.message);
+      assert.equal(result.checked, 40);
+    });
+
+    test('a chain checked with another root key does not verify', async () => {
+      const result = await verifyAuditChain(store.db, chainKey(fixtures.rootKey()));
+      assert.equal(result.ok, false);
+      assert.equal(result.problem?.seq, 1);
+    });
+
+    test('an edited record is reported as edited at its sequence number', async () => {
+      const row = await store.db.selectFrom('audit_events').select('record').where('seq', '=', 17).executeTakeFirstOrThrow();
+      await store.db.updateTable('audit_events').set({ record: row.record.replace('"n":17', '"n":71') }).where('seq', '=', 17).execute();
+      const result = await verifyAuditChain(store.db, key, { pageSize: 9 });
+      assert.equal(result.ok, false);
+      assert.equal(result.problem?.kind, 'edited');
+      assert.equal(result.problem?.seq, 17);
+      assert.equal(result.problem?.eventId, 'evt-17');
+      await store.db.updateTable('audit_events').set({ record: row.record }).where('seq', '=', 17).execute();
+      assert.equal((await verifyAuditChain(store.db, key)).ok, true);
+    });
+
+    test('an edited index column is reported even though the record is intact', async () => {
+      await store.db.updateTable('audit_events').set({ username: 'mallory' }).where('seq', '=', 5).execute();
+      const result = await verifyAuditChain(store.db, key);
+      assert.equal(result.problem?.kind, 'edited');
+      assert.equal(result.problem?.seq, 5);
+      assert.match(result.problem?.message ?? '', /username/);
+      await store.db.updateTable('audit_events').set({ username: null }).where('seq', '=', 5).execute();
+    });
+
+    test('a deleted event is reported as deleted at its sequence number', async () => {
+      const row = await store.db.selectFrom('audit_events').selectAll().where('seq', '=', 23).executeTakeFirstOrThrow();
+      await store.db.deleteFrom('audit_events').where('seq', '=', 23).execute();
+      const result = await verifyAuditChain(store.db, key);
+      assert.equal(result.problem?.kind, 'deleted');
+      assert.equal(result.problem?.seq, 23);
+      await store.db.insertInto('audit_events').values(row).execute();
+    });
+
+    test('events deleted from the end are reported', async () => {
+      const rows = await store.db.selectFrom('audit_events').selectAll().where('seq', '>', 38).execute();
+      await store.db.deleteFrom('audit_events').where('seq', '>', 38).execute();
+      const result = await verifyAuditChain(store.db, key);
+      assert.equal(result.problem?.kind, 'deleted');
+      assert.equal(result.problem?.seq, 39);
+      await store.db.insertInto('audit_events').values(rows).execute();
+    });
+
+    test('an inserted event is reported as inserted', async () => {
+      const forged = { ...(await store.db.selectFrom('audit_events').selectAll().where('seq', '=', 40).executeTakeFirstOrThrow()), seq: 41, event_id: 'evt-forged' };
+      await store.db.insertInto('audit_events').values(forged).execute();
+      const result = await verifyAuditChain(store.db, key);
+      assert.equal(result.problem?.kind, 'inserted');
+      assert.equal(result.problem?.seq, 41);
+      await store.db.deleteFrom('audit_events').where('seq', '=', 41).execute();
+      assert.equal((await verifyAuditChain(store.db, key)).ok, true);
+    });
+
+    test('an event replaced by a re-chained forgery without the key is reported', async () => {
+      const row = await store.db.selectFrom('audit_events').selectAll().where('seq', '=', 12).executeTakeFirstOrThrow();
+      const crypto = await import('node:crypto');
+      const record = row.record.replace('"n":12', '"n":99');
+      // A forger without the root key can only use a plain hash.
+      const hash = crypto.createHash('sha256').update(`${row.prev_hash}\n12\n${record}`).digest('hex');
+      await store.db.updateTable('audit_events').set({ record, hash }).where('seq', '=', 12).execute();
+      const result = await verifyAuditChain(store.db, key);
+      assert.equal(result.problem?.seq, 12);
+      assert.equal(result.problem?.kind, 'edited');
+      await store.db.updateTable('audit_events').set({ record: row.record, hash: row.hash }).where('seq', '=', 12).execute();
+    });
+  });
+}

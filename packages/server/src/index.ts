@@ -1,0 +1,10 @@
+export { startServer, type RunningServer, type ServerOptions } from './server.ts';
+export { openStore, sqliteFile, type Store } from './store/store.ts';
+export { ensureRootKeyFile, readRootKeyFile, rootKeyFromBase64, type RootKey } from './crypto/root-key.ts';
+export { adminBootstrap, adminCreateAccount, adminCreateAccessKey, adminCreateUser, checkRootKey, type NewAccessKey } from './accounts/admin.ts';
+export { IdentityConflictError, listAccounts } from './accounts/identity-store.ts';
+export { isAccountId } from './accounts/ids.ts';
+export { chainKey } from './audit/chain.ts';
+export { verifyAuditChain, type VerifyResult } from './audit/verify.ts';
+export { createLogger, type Logger } from './logger.ts';
+export { DEFAULT_BODY_LIMIT } from './api/http-server.ts';

@@ -1,0 +1,106 @@
+import type { FastifyInstance } from 'fastify';
+import { models } from '@bosun/protocol';
+import { KeyRing } from './accounts/key-ring.ts';
+import { checkRootKey } from './accounts/admin.ts';
+import { findAccessKey } from './accounts/identity-store.ts';
+import type { Principal } from './accounts/principal.ts';
+import { accountAdminAuthorizer, type Authorizer } from './api/authorize.ts';
+import { createHttpServer } from './api/http-server.ts';
+import type { Operation, ServiceEntry } from './api/operation.ts';
+import { ApiPipeline } from './api/pipeline.ts';
+import { sigv4 } from './api/sigv4.ts';
+import { chainKey } from './audit/chain.ts';
+import { lookupEventsOperation } from './audit/lookup-events.ts';
+import { AuditWriter } from './audit/writer.ts';
+import type { RootKey } from './crypto/root-key.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { settingsOperations } from './settings/operations.ts';
+import { openStore, type Store } from './store/store.ts';
+
+export interface ServerOptions {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** SQLite data directory (used when `databaseUrl` is absent). */
+  readonly dataDir?: string;
+  readonly databaseUrl?: string;
+  readonly rootKey: RootKey;
+  /** Default us-east-1. */
+  readonly region?: string;
+  readonly bodyLimit?: number;
+  readonly logger?: Logger;
+  /** Injectable clock (epoch ms); default Date.now. */
+  readonly now?: () => number;
+  readonly authorize?: Authorizer;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:4747 */
+  readonly url: string;
+  readonly region: string;
+  readonly store: Store;
+  readonly app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+const services: ServiceEntry[] = [
+  { name: 'ssm', model: models.ssm },
+  { name: 'kms', model: models.kms },
+  { name: 'secretsmanager', model: models.secretsmanager },
+  { name: 'cloudtrail', model: models.cloudtrail },
+];
+
+/** Opens the store, wires the pipeline and listens. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const now = options.now ?? Date.now;
+  const region = options.region ?? 'us-east-1';
+  const logger = options.logger ?? createLogger();
+  const store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
+  try {
+    await checkRootKey(store, options.rootKey);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const keyRing = new KeyRing({ db: store.db, rootKey: options.rootKey, now });
+  const audit = new AuditWriter({ store, key: chainKey(options.rootKey) });
+  const operations: Operation[] = [
+    ...settingsOperations({ db: store.db }),
+    lookupEventsOperation({ db: store.db }),
+  ];
+  const pipeline = new ApiPipeline({
+    region,
+    services,
+    operations,
+    verify: sigv4<Principal>({ region, services: services.map((s) => s.model.metadata.signingName), lookupKey: (id) => keyRing.lookup(id), now }),
+    authorize: options.authorize ?? accountAdminAuthorizer,
+    audit,
+    keyOwner: async (id) => (await findAccessKey(store.db, id))?.key.account_id,
+    now,
+    logger,
+  });
+  const app = createHttpServer({ pipeline, bodyLimit: options.bodyLimit });
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    await store.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`${options.host}:${options.port} is already in use: stop the other server, or choose another address with --listen HOST:PORT`);
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  logger.info({ store: store.dialect.location, region }, `Bosun API listening on http://${host}:${port}`);
+  return {
+    url: `http://${host}:${port}`,
+    region,
+    store,
+    app,
+    async close() {
+      await app.close();
+      await audit.flush();
+      await store.close();
+    },
+  };
+}

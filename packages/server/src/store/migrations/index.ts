@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001-foundation.ts';
+
+/**
+ * Every migration, in order. A static list (not a folder scan) so that the server can be
+ * bundled and so that SQLite and PostgreSQL run exactly the same steps.
+ */
+const migrations: Record<string, Migration> = {
+  '0001-foundation': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,82 @@
+/**
+ * Table types of the store, shared by SQLite and PostgreSQL.
+ * Portable rules: ids are text made by the caller, times are epoch milliseconds in
+ * bigint columns, JSON is stored as text, booleans as 0/1 integers.
+ */
+
+export interface AccountsTable {
+  account_id: string;
+  created_at: number;
+}
+
+export interface UsersTable {
+  account_id: string;
+  user_name: string;
+  user_id: string;
+  path: string;
+  created_at: number;
+}
+
+export interface AccessKeysTable {
+  access_key_id: string;
+  account_id: string;
+  user_name: string;
+  /** The secret access key sealed under the server's root key (never plaintext). */
+  secret_sealed: string;
+  status: 'Active' | 'Inactive';
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface ServiceSettingsTable {
+  account_id: string;
+  setting_id: string;
+  setting_value: string;
+  last_modified_at: number;
+  last_modified_user: string;
+}
+
+export interface AuditEventsTable {
+  seq: number;
+  event_id: string;
+  event_time: number;
+  account_id: string | null;
+  event_source: string;
+  event_name: string;
+  read_only: number;
+  username: string | null;
+  access_key_id: string | null;
+  error_code: string | null;
+  /** The CloudTrail-shaped record, exactly the text that was hashed. */
+  record: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditResourcesTable {
+  seq: number;
+  resource_type: string;
+  resource_name: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface ServerMetaTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  users: UsersTable;
+  access_keys: AccessKeysTable;
+  service_settings: ServiceSettingsTable;
+  audit_events: AuditEventsTable;
+  audit_resources: AuditResourcesTable;
+  audit_head: AuditHeadTable;
+  server_meta: ServerMetaTable;
+}

@@ -1,0 +1,65 @@
+import { Kysely, Migrator } from 'kysely';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { StoreDialect } from './dialects/dialect.ts';
+import { postgresDialect } from './dialects/postgres.ts';
+import { sqliteDialect } from './dialects/sqlite.ts';
+import { migrationProvider } from './migrations/index.ts';
+import type { Database } from './schema.ts';
+
+export type Db = Kysely<Database>;
+
+export interface Store {
+  readonly db: Db;
+  readonly dialect: StoreDialect;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** A postgres:// URL; when absent, SQLite in `dataDir`. */
+  readonly databaseUrl?: string;
+  /** Directory of the embedded SQLite file (bosun.db). */
+  readonly dataDir?: string;
+  /** Run pending migrations (the server does; read-only tools such as audit verify do not). Default true. */
+  readonly migrate?: boolean;
+}
+
+/** Opens the store named by the options and brings its schema up to date. */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const dialect = chooseDialect(options);
+  const db = new Kysely<Database>({ dialect: dialect.kysely });
+  const store: Store = { db, dialect, close: () => db.destroy() };
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(db);
+    } catch (error) {
+      await db.destroy();
+      throw error;
+    }
+  }
+  return store;
+}
+
+export function sqliteFile(dataDir: string): string {
+  return path.join(dataDir, 'bosun.db');
+}
+
+function chooseDialect(options: OpenStoreOptions): StoreDialect {
+  if (options.databaseUrl) {
+    if (/^postgres(ql)?:\/\//.test(options.databaseUrl)) return postgresDialect({ url: options.databaseUrl });
+    if (options.databaseUrl.startsWith('sqlite:')) return sqliteDialect({ file: options.databaseUrl.slice('sqlite:'.length) });
+    throw new Error(`Unsupported database URL '${options.databaseUrl.split('@').pop()}': use postgres://user@host:5432/db or sqlite:/path/to/file.db`);
+  }
+  if (!options.dataDir) throw new Error('No store given: pass --data-dir DIR (SQLite) or --database postgres://...');
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  return sqliteDialect({ file: sqliteFile(options.dataDir) });
+}
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'bosun_migration', migrationLockTableName: 'bosun_migration_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`Store migration ${failed?.migrationName ?? ''} failed: ${String((error as Error).message ?? error)}`);
+  }
+}

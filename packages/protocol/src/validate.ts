@@ -22,11 +22,15 @@
  * - Unknown members and explicit nulls are ignored, as AWS does; a null for a required
  *   member is "Value null at 'name' failed to satisfy constraint: Member must not be null".
  *
+ * - Patterns are Java regexes matched against the whole value (Pattern.matches), so an
+ *   unanchored model pattern such as `tag:.+|Name` still has to cover all of the value.
+ *
  * Decoded values: timestamps become Date (JSON numbers are epoch seconds; ISO-8601 strings
- * are accepted too), blobs become Buffer (from base64), integers are truncated like Java's
- * number coercion does. Pure: no I/O.
+ * are accepted too), blobs become Buffer (from base64). A decimal sent for an integer
+ * member is truncated, as Java's number coercion does (our reading; AWS does not document
+ * it). Unknown members are left out. Pure: no I/O.
  */
-import { AwsError, awsError } from './errors.ts';
+import { type AwsError, awsError } from './errors.ts';
 import type { ListShape, MapShape, NumberShape, ServiceModel, Shape, StructureShape } from './model.ts';
 
 export function decodeInput(model: ServiceModel, operation: string, body: unknown): unknown {
@@ -141,8 +145,10 @@ function decodeList(ctx: Context, listName: string, shape: ListShape, raw: unkno
 
 function decodeMap(ctx: Context, mapName: string, shape: MapShape, raw: JsonObject, path: string): JsonObject {
   const at = ctx.violations.length;
-  const out: JsonObject = {};
-  for (const [key, item] of Object.entries(raw)) out[key] = decodeElement(ctx, shape.value, item, `${path}.${key}.member`);
+  // fromEntries defines keys such as "__proto__" as plain properties; assignment would not.
+  const out: JsonObject = Object.fromEntries(
+    Object.entries(raw).map(([key, item]) => [key, decodeElement(ctx, shape.value, item, `${path}.${key}.member`)]),
+  );
   const failures = [
     elementsFailure(ctx, shape.key, Object.keys(out), 'Map keys'),
     elementsFailure(ctx, shape.value, Object.values(out), 'Map value'),
@@ -238,54 +244,77 @@ const valueMin = (n: number): string => `Member must have value greater than or 
 const patternConstraint = (p: string): string => `Member must satisfy regular expression pattern: ${p}`;
 const enumConstraint = (values: readonly string[]): string => `Member must satisfy enum value set: [${values.join(', ')}]`;
 
-/**
- * Length as AWS counts it: characters (Unicode code points, per the Smithy length trait)
- * for strings, bytes for blobs, entries for lists and maps.
- */
-function lengthOf(shape: Shape, value: unknown): number | undefined {
-  if (shape.type === 'string' && typeof value === 'string') return [...value].length;
-  if (shape.type === 'blob' && value instanceof Uint8Array) return value.byteLength;
-  if (shape.type === 'list' && Array.isArray(value)) return value.length;
-  if (shape.type === 'map' && isJsonObject(value)) return Object.keys(value).length;
-  return undefined;
+interface Bounds {
+  readonly min?: number;
+  readonly max?: number;
+}
+type BoundMessage = (n: number) => string;
+
+function broken(measure: number, bounds: Bounds, max: BoundMessage, min: BoundMessage): string[] {
+  if (bounds.max !== undefined && measure > bounds.max) return [max(bounds.max)];
+  if (bounds.min !== undefined && measure < bounds.min) return [min(bounds.min)];
+  return [];
+}
+
+function declared(bounds: Bounds, max: BoundMessage, min: BoundMessage): string[] {
+  return [...(bounds.max === undefined ? [] : [max(bounds.max)]), ...(bounds.min === undefined ? [] : [min(bounds.min)])];
 }
 
 /**
- * The constraints a decoded value breaks, one message each. When a value breaks both its
- * pattern and its length, AWS lists the pattern first (as in DynamoDB's "Value '' at
- * 'tableName' ... regular expression pattern: ...; Value '' at 'tableName' ... length").
+ * The constraints a decoded value breaks, one message each. Length is counted as AWS
+ * does: characters (Unicode code points, per Smithy's length trait) for strings, bytes
+ * for blobs, entries for lists and maps. When a value breaks both its pattern and its
+ * length, AWS names the pattern first (e.g. DynamoDB's "Value '' at 'tableName' ...
+ * regular expression pattern: ...; Value '' at 'tableName' ... length ...").
  */
 function constraintFailures(shape: Shape, value: unknown): string[] {
-  if (value === null || value === undefined) return [];
-  const failures: string[] = [];
-  if (shape.type === 'string' && typeof value === 'string') {
-    const regex = shape.pattern === undefined ? undefined : compileJavaPattern(shape.pattern);
-    if (regex && !regex.test(value)) failures.push(patternConstraint(shape.pattern!));
-    if (shape.enum && !shape.enum.includes(value)) failures.push(enumConstraint(shape.enum));
+  switch (shape.type) {
+    case 'string': {
+      if (typeof value !== 'string') return [];
+      const regex = shape.pattern === undefined ? undefined : compileJavaPattern(shape.pattern);
+      return [
+        ...(regex && !regex.test(value) ? [patternConstraint(shape.pattern!)] : []),
+        ...(shape.enum && !shape.enum.includes(value) ? [enumConstraint(shape.enum)] : []),
+        ...broken([...value].length, shape, lengthMax, lengthMin),
+      ];
+    }
+    case 'blob':
+      return value instanceof Uint8Array ? broken(value.byteLength, shape, lengthMax, lengthMin) : [];
+    case 'list':
+      return Array.isArray(value) ? broken(value.length, shape, lengthMax, lengthMin) : [];
+    case 'map':
+      return isJsonObject(value) ? broken(Object.keys(value).length, shape, lengthMax, lengthMin) : [];
+    case 'integer':
+    case 'long':
+    case 'double':
+    case 'float':
+      return typeof value === 'number' ? broken(value, shape, valueMax, valueMin) : [];
+    default:
+      return [];
   }
-  if (shape.type === 'string' || shape.type === 'blob' || shape.type === 'list' || shape.type === 'map') {
-    const length = lengthOf(shape, value);
-    if (length !== undefined && shape.max !== undefined && length > shape.max) failures.push(lengthMax(shape.max));
-    if (length !== undefined && shape.min !== undefined && length < shape.min) failures.push(lengthMin(shape.min));
-  }
-  if (typeof value === 'number' && (shape.type === 'integer' || shape.type === 'long' || shape.type === 'double' || shape.type === 'float')) {
-    if (shape.max !== undefined && value > shape.max) failures.push(valueMax(shape.max));
-    if (shape.min !== undefined && value < shape.min) failures.push(valueMin(shape.min));
-  }
-  return failures;
 }
 
-/** Every constraint of a shape, in the order AWS lists them inside "[...]". */
+/** Every constraint of a shape, in the order AWS lists them inside "[...]": max, min, pattern, enum. */
 function allConstraints(shape: Shape): string[] {
-  const all: string[] = [];
-  const isNumber = shape.type === 'integer' || shape.type === 'long' || shape.type === 'double' || shape.type === 'float';
-  if (shape.type !== 'structure' && shape.type !== 'boolean' && shape.type !== 'timestamp') {
-    if (shape.max !== undefined) all.push(isNumber ? valueMax(shape.max) : lengthMax(shape.max));
-    if (shape.min !== undefined) all.push(isNumber ? valueMin(shape.min) : lengthMin(shape.min));
+  switch (shape.type) {
+    case 'string':
+      return [
+        ...declared(shape, lengthMax, lengthMin),
+        ...(shape.pattern === undefined ? [] : [patternConstraint(shape.pattern)]),
+        ...(shape.enum ? [enumConstraint(shape.enum)] : []),
+      ];
+    case 'blob':
+    case 'list':
+    case 'map':
+      return declared(shape, lengthMax, lengthMin);
+    case 'integer':
+    case 'long':
+    case 'double':
+    case 'float':
+      return declared(shape, valueMax, valueMin);
+    default:
+      return [];
   }
-  if (shape.type === 'string' && shape.pattern !== undefined) all.push(patternConstraint(shape.pattern));
-  if (shape.type === 'string' && shape.enum) all.push(enumConstraint(shape.enum));
-  return all;
 }
 
 // ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const app = fastify({ logger: false, bodyLimit, disableRequestLogging: true, return503OnClosing: true, keepAliveTimeout: 65_000 });
+  const app = fastify({ logger: false, bodyLimit, return503OnClosing: true, keepAliveTimeout: 65_000 });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 

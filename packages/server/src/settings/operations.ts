@@ -27,7 +27,7 @@ export function settingsOperations(deps: SettingsDeps): Operation[] {
 
   const resources = (ctx: CallContext, input: { SettingId: string }): AuditResource[] => {
     const id = settingIdOf(input.SettingId);
-    return id ? [{ type: 'AWS::SSM::ServiceSetting', name: id, arn: settingArn(ctx, id) }] : [];
+    return id && findSetting(id) ? [{ type: 'AWS::SSM::ServiceSetting', name: id, arn: settingArn(ctx, id) }] : [];
   };
   const permissions = (action: string) => (ctx: CallContext, input: { SettingId: string }) =>
     [{ action, resource: settingArn(ctx, settingIdOf(input.SettingId) ?? input.SettingId) }];

@@ -9,6 +9,11 @@ export default tseslint.config(
   {
     files: ['**/*.ts', '**/*.mjs'],
     plugins: { bosun, 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.mjs', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver': { node: { extensions: ['.ts', '.mjs', '.js'] } },
+    },
     rules: {
       'bosun/layering': 'error',
       'import-x/no-cycle': ['error', { ignoreExternal: true }],

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { AwsError, awsError, decodeInput, encodeJson, isAwsError, type ServiceModel } from '@bosun/protocol';
+import { type AwsError, awsError, decodeInput, encodeJson, isAwsError, type ServiceModel } from '@bosun/protocol';
 import type { Principal } from '../accounts/principal.ts';
 import { auditParameters } from '../audit/parameters.ts';
 import { buildRecord, type AuditResource } from '../audit/record.ts';
@@ -215,7 +215,9 @@ function splitUrl(url: string): [string, string?] {
 function queryTarget(url: string): string | undefined {
   const q = url.indexOf('?');
   if (q < 0) return undefined;
-  return new URLSearchParams(url.slice(q + 1)).get('X-Amz-Target') ?? undefined;
+  // Presigners hoist headers into the query with their own case (smithy: x-amz-target).
+  for (const [name, value] of new URLSearchParams(url.slice(q + 1))) if (name.toLowerCase() === 'x-amz-target') return value;
+  return undefined;
 }
 
 /** The access key id a request names (header or presigned query), without verifying anything. */

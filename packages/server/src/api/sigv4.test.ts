@@ -659,23 +659,3 @@ test('the secret access key never appears in an error', async () => {
     }
   }
 });
-
-// ---------------------------------------------------------------------------------------------
-// Cost
-
-test('verification cost per call', async (t) => {
-  const verify = verifier();
-  const sdkStyle = await signedJson({ applyChecksum: true });
-  const cliStyle = await signedJson({ applyChecksum: false });
-  const measure = async (req: SignedRequest, iterations: number): Promise<number> => {
-    for (let i = 0; i < 2000; i++) await verify(req);
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < iterations; i++) await verify(req);
-    return Number(process.hrtime.bigint() - start) / 1000 / iterations;
-  };
-  const sdkMicros = await measure(sdkStyle, 20_000);
-  const cliMicros = await measure(cliStyle, 20_000);
-  t.diagnostic(`verify: ${sdkMicros.toFixed(1)} µs/call (SDK-style request), ${cliMicros.toFixed(1)} µs/call (CLI-style request)`);
-  // Generous bound so a loaded CI machine does not flake; the target is well under 100 µs.
-  assert.ok(sdkMicros < 300, `verify took ${sdkMicros} µs`);
-});

@@ -22,6 +22,7 @@ export interface ErrorSpec {
 export const errorCatalogue = {
   // Common errors of AWS JSON 1.1 services.
   AccessDeniedException: { status: 400, source: 'common', fault: 'client' },
+  ExpiredTokenException: { status: 400, source: 'common', fault: 'client' },
   IncompleteSignatureException: { status: 400, source: 'common', fault: 'client' },
   InternalFailure: { status: 500, source: 'common', fault: 'server' },
   InvalidSignatureException: { status: 400, source: 'common', fault: 'client' },

@@ -1,8 +1,10 @@
+import { awsError } from '@bosun/protocol';
 import type { SigningKey } from '../api/sigv4.ts';
 import { unseal, type RootKey } from '../crypto/root-key.ts';
 import type { Db } from '../store/store.ts';
 import { findAccessKey } from './identity-store.ts';
-import { userPrincipal, type Principal } from './principal.ts';
+import { userPrincipal, type AssumedRolePrincipal, type Principal } from './principal.ts';
+import { findSessionCredentials, sessionSealContext } from './session-credentials.ts';
 
 export interface KeyRingOptions {
   readonly db: Db;
@@ -14,14 +16,24 @@ export interface KeyRingOptions {
   readonly maxEntries?: number;
 }
 
+interface Entry {
+  readonly value: SigningKey<Principal> | undefined;
+  /** When the cached answer must be asked again. */
+  readonly recheckAt: number;
+  /** When temporary credentials stop working, whatever the cache says. */
+  readonly expiresAt?: number;
+  readonly subject?: string;
+}
+
 /**
- * Access keys for SigV4 verification: looks a key up in the store, opens its sealed
- * secret with the root key, and keeps it in memory for a short time so that signed
- * calls do not hit the store every time. A deactivated or deleted key stops working
- * within the TTL (on every replica, since each asks the store again).
+ * Access keys for SigV4 verification: long-term user keys (AKIA…) and temporary role
+ * session credentials (ASIA…). Looks a key up in the store, opens its sealed secret with
+ * the root key, and keeps it in memory for a short time so that signed calls do not hit
+ * the store every time. A key deactivated elsewhere stops working within the TTL (every
+ * replica asks the store again); `forget`/`forgetSubject` end it in this process at once.
  */
 export class KeyRing {
-  private readonly cache = new Map<string, { value: SigningKey<Principal> | undefined; expiresAt: number }>();
+  private readonly cache = new Map<string, Entry>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
 
@@ -32,23 +44,48 @@ export class KeyRing {
 
   async lookup(accessKeyId: string): Promise<SigningKey<Principal> | undefined> {
     const now = this.options.now();
-    const hit = this.cache.get(accessKeyId);
-    if (hit && hit.expiresAt > now) return hit.value;
-    const value = await this.load(accessKeyId);
-    if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(accessKeyId, { value, expiresAt: now + this.ttlMs });
-    return value;
+    let entry = this.cache.get(accessKeyId);
+    if (!entry || entry.recheckAt <= now) {
+      entry = await this.load(accessKeyId, now);
+      if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(accessKeyId, entry);
+    }
+    if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
+      throw awsError('ExpiredTokenException', 'The security token included in the request is expired');
+    }
+    return entry.value;
   }
 
   forget(accessKeyId: string): void {
     this.cache.delete(accessKeyId);
   }
 
-  private async load(accessKeyId: string): Promise<SigningKey<Principal> | undefined> {
+  /** Drops every cached session issued to `subject` (e.g. a node id) in this process. */
+  forgetSubject(subject: string): void {
+    for (const [id, entry] of this.cache) if (entry.subject === subject) this.cache.delete(id);
+  }
+
+  private async load(accessKeyId: string, now: number): Promise<Entry> {
+    const recheckAt = now + this.ttlMs;
+    if (accessKeyId.startsWith('ASIA')) {
+      const row = await findSessionCredentials(this.options.db, accessKeyId);
+      if (!row || row.revoked_at !== null) return { value: undefined, recheckAt };
+      const { rootKey } = this.options;
+      return {
+        value: {
+          secretAccessKey: unseal(rootKey, row.secret_sealed, sessionSealContext(accessKeyId, 'secret')),
+          sessionToken: unseal(rootKey, row.session_token_sealed, sessionSealContext(accessKeyId, 'token')),
+          principal: JSON.parse(row.principal) as AssumedRolePrincipal,
+        },
+        recheckAt: Math.min(recheckAt, Number(row.expires_at)),
+        expiresAt: Number(row.expires_at),
+        subject: row.subject,
+      };
+    }
     const found = await findAccessKey(this.options.db, accessKeyId);
-    if (!found || found.key.status !== 'Active') return undefined;
+    if (!found || found.key.status !== 'Active') return { value: undefined, recheckAt };
     const secretAccessKey = unseal(this.options.rootKey, found.key.secret_sealed, accessKeySealContext(accessKeyId));
-    return { secretAccessKey, principal: userPrincipal(found.user, accessKeyId) };
+    return { value: { secretAccessKey, principal: userPrincipal(found.user, accessKeyId) }, recheckAt };
   }
 }
 

@@ -63,12 +63,12 @@ export class ApiPipeline {
   private readonly byTarget = new Map<string, { op: Operation; model: ServiceModel }>();
 
   constructor(private readonly options: PipelineOptions) {
-    for (const service of options.services) this.byPrefix.set(service.model.metadata.targetPrefix, service);
+    for (const service of options.services) for (const prefix of targetPrefixes(service.model)) this.byPrefix.set(prefix, service);
     for (const op of options.operations) {
       const service = options.services.find((s) => s.name === op.service);
       if (!service) throw new Error(`Operation ${op.name} belongs to unregistered service ${op.service}`);
       if (!service.model.operations[op.name]) throw new Error(`Operation ${op.name} is not in the ${op.service} model`);
-      this.byTarget.set(`${service.model.metadata.targetPrefix}.${op.name}`, { op, model: service.model });
+      for (const prefix of targetPrefixes(service.model)) this.byTarget.set(`${prefix}.${op.name}`, { op, model: service.model });
     }
   }
 
@@ -183,6 +183,17 @@ export class ApiPipeline {
     }
     return respond(result.status, result.body, result.requestId);
   }
+}
+
+/**
+ * The X-Amz-Target prefixes of a service: botocore (the AWS CLI) sends the model's targetPrefix
+ * (com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101), Smithy SDKs the service shape name,
+ * its last segment (CloudTrail_20131101). AWS accepts both.
+ */
+function targetPrefixes(model: ServiceModel): string[] {
+  const prefix = model.metadata.targetPrefix;
+  const shapeName = prefix.slice(prefix.lastIndexOf('.') + 1);
+  return shapeName === prefix ? [prefix] : [prefix, shapeName];
 }
 
 function respond(status: number, body: string, requestId: string): ApiResponse {

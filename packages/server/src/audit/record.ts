@@ -25,12 +25,13 @@ export interface CloudTrailRecord {
 }
 
 export interface UserIdentity {
-  type: 'IAMUser' | 'Unknown';
+  type: 'IAMUser' | 'AssumedRole' | 'Unknown';
   principalId?: string;
   arn?: string;
   accountId?: string;
   accessKeyId?: string;
   userName?: string;
+  sessionContext?: { sessionIssuer: { type: 'Role'; principalId: string; arn: string; accountId: string; userName: string } };
 }
 
 export interface AuditResource {
@@ -94,8 +95,14 @@ export function buildRecord(facts: CallFacts): CloudTrailRecord {
 
 function userIdentity(facts: CallFacts): UserIdentity {
   const p = facts.principal;
-  if (p) {
+  if (p?.type === 'IAMUser') {
     return { type: p.type, principalId: p.userId, arn: p.arn, accountId: p.accountId, accessKeyId: p.accessKeyId, userName: p.userName };
+  }
+  if (p?.type === 'AssumedRole') {
+    return {
+      type: p.type, principalId: p.userId, arn: p.arn, accountId: p.accountId, accessKeyId: p.accessKeyId,
+      sessionContext: { sessionIssuer: { type: 'Role', principalId: p.roleId, arn: p.roleArn, accountId: p.accountId, userName: p.roleName } },
+    };
   }
   const identity: UserIdentity = { type: 'Unknown' };
   if (facts.accountId) identity.accountId = facts.accountId;
@@ -113,7 +120,8 @@ export function indexColumns(record: CloudTrailRecord): {
     event_source: record.eventSource,
     event_name: record.eventName,
     read_only: record.readOnly ? 1 : 0,
-    username: record.userIdentity.userName ?? null,
+    // LookupEvents' Username: the user name, or for a role session its session name.
+    username: record.userIdentity.userName ?? (record.userIdentity.type === 'AssumedRole' ? record.userIdentity.arn?.split('/').pop() ?? null : null),
     access_key_id: record.userIdentity.accessKeyId ?? null,
     error_code: record.errorCode ?? null,
     event_id: record.eventID,

@@ -70,6 +70,20 @@ export interface ServerMetaTable {
   value: string;
 }
 
+export interface SessionCredentialsTable {
+  access_key_id: string;
+  account_id: string;
+  /** The secret access key sealed under the root key. */
+  secret_sealed: string;
+  /** The session token sealed under the root key. */
+  session_token_sealed: string;
+  principal: string;
+  subject: string;
+  issued_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -79,4 +93,5 @@ export interface Database {
   audit_resources: AuditResourcesTable;
   audit_head: AuditHeadTable;
   server_meta: ServerMetaTable;
+  session_credentials: SessionCredentialsTable;
 }

@@ -1,4 +1,4 @@
-import { Kysely, Migrator } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, sql } from 'kysely';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { StoreDialect } from './dialects/dialect.ts';
@@ -56,7 +56,12 @@ function chooseDialect(options: OpenStoreOptions): StoreDialect {
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'bosun_migration', migrationLockTableName: 'bosun_migration_lock' });
+  // Without a schema, Kysely takes the migration tables for existing when any schema of the
+  // database has them: a second store in another schema (search_path) would then never migrate.
+  const migrationTableSchema = db.getExecutor().adapter instanceof PostgresAdapter
+    ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+    : undefined;
+  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'bosun_migration', migrationLockTableName: 'bosun_migration_lock', migrationTableSchema });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

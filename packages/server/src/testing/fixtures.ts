@@ -9,7 +9,7 @@ export const fixtures = {
     return rootKeyFromBase64(crypto.randomBytes(32).toString('base64'), 'test');
   },
   /** An account with an admin user and an access key. */
-  async account(store: Store, rootKey: RootKey, options: { accountId?: string; now?: number; secretAccessKey?: string } = {}): Promise<NewAccessKey> {
+  async account(store: Store, rootKey: RootKey, options: { accountId?: string; now?: number } = {}): Promise<NewAccessKey> {
     return adminBootstrap(store, rootKey, { accountId: options.accountId, now: options.now ?? Date.now() });
   },
 };

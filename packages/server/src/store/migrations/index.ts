@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-foundation.ts';
+import * as m0002 from './0002-session-credentials.ts';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so that the server can be
@@ -7,6 +8,7 @@ import * as m0001 from './0001-foundation.ts';
  */
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
+  '0002-session-credentials': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

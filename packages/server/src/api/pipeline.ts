@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { type AwsError, awsError, decodeInput, encodeJson, isAwsError, type ServiceModel } from '@bosun/protocol';
 import type { Principal } from '../accounts/principal.ts';
+import { newEventId } from '../audit/event-id.ts';
 import { auditParameters } from '../audit/parameters.ts';
 import { buildRecord, type AuditResource } from '../audit/record.ts';
 import type { AuditWriter } from '../audit/writer.ts';
@@ -162,7 +163,7 @@ export class ApiPipeline {
       sourceIp: req.sourceIp,
       userAgent: headerValue(req.headers['user-agent']) ?? '',
       requestId: result.requestId,
-      eventId: crypto.randomUUID(),
+      eventId: newEventId(result.now),
       readOnly: call.readOnly,
       principal: call.principal,
       presentedAccessKeyId: call.presentedAccessKeyId,

@@ -15,9 +15,9 @@
  * No message ever contains the secret access key: messages only quote what the client sent
  * (credential, date, algorithm) and are built before the key is looked up, or are constants.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
-import { SignatureV4, getCanonicalHeaders } from '@smithy/signature-v4';
+import { SignatureV4, getCanonicalHeaders, getSigningKey } from '@smithy/signature-v4';
 import { awsError, type AwsError } from '@bosun/protocol';
 
 export interface SignedRequest {
@@ -69,6 +69,8 @@ const DEFAULT_MAX_SKEW_MS = 5 * 60 * 1000;
 const MAX_PRESIGN_SECONDS = 7 * 24 * 60 * 60;
 /** Signers kept per verifier; one per access key, so this bounds memory, not correctness. */
 const SIGNER_CACHE_LIMIT = 1000;
+/** Derived signing keys kept per signer: one per day, region and service the key signs for. */
+const SIGNING_KEYS_PER_SIGNER = 16;
 
 /** Fixed messages, in AWS's words. */
 export const SIGV4_MESSAGES = {
@@ -311,8 +313,11 @@ function parseHttpDate(value: string): Date | undefined {
 
 /** 20261126T061500Z */
 function toAmzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
+  // A verification formats the request's date three times (parse check, scope, string to sign).
+  if (ms !== lastAmzDate.ms) lastAmzDate = { ms, text: new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '') };
+  return lastAmzDate.text;
 }
+let lastAmzDate = { ms: Number.NaN, text: '' };
 
 /** AWS writes the window as "5 min."; a window that is not whole minutes is written in seconds. */
 function formatWindow(ms: number): string {
@@ -451,15 +456,25 @@ const Sha256 = Hash.bind(null, 'sha256');
  * parameters, drop a signed `Date` header and hoist headers, none of which a verifier may do.
  */
 class VerifyingSigner extends SignatureV4 {
+  private readonly keyCredentials: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * Signing keys smithy derived, by credential scope. Smithy's own sign() asks its module-wide
+   * cache each time, which costs an HMAC of the secret (its cache key) and five awaits: as much
+   * as the rest of the verification. A key serves one day, region and service: a few entries.
+   */
+  private readonly signingKeys = new Map<string, Uint8Array>();
+
   constructor(accessKeyId: string, secretAccessKey: string) {
+    const credentials = { accessKeyId, secretAccessKey };
     // region and service are placeholders: every signature names the request's own scope.
     super({
-      credentials: { accessKeyId, secretAccessKey },
+      credentials,
       region: 'us-east-1',
       service: 'ssm',
       sha256: Sha256,
       applyChecksum: false,
     });
+    this.keyCredentials = credentials;
   }
 
   async signatureOf(input: SignatureInput): Promise<string> {
@@ -471,14 +486,24 @@ class VerifyingSigner extends SignatureV4 {
     const canonicalHeaders = getCanonicalHeaders(request, undefined, new Set(Object.keys(headers)));
     const canonicalRequest = this.createCanonicalRequest(request, canonicalHeaders, input.payloadHash);
     const stringToSign = await this.createStringToSign(toAmzDate(signedAt.getTime()), scope.value, canonicalRequest, ALGORITHM);
-    return this.sign(stringToSign, { signingDate: signedAt, signingRegion: scope.region, signingService: scope.service });
+    return createHmac('sha256', await this.signingKeyOf(scope)).update(stringToSign).digest('hex');
+  }
+
+  private async signingKeyOf(scope: Scope): Promise<Uint8Array> {
+    let key = this.signingKeys.get(scope.value);
+    if (key === undefined) {
+      key = await getSigningKey(Sha256, this.keyCredentials, scope.value.slice(0, 8), scope.region, scope.service);
+      if (this.signingKeys.size >= SIGNING_KEYS_PER_SIGNER) this.signingKeys.clear();
+      this.signingKeys.set(scope.value, key);
+    }
+    return key;
   }
 }
 
 /**
- * One signer per access key, reused across requests. (Smithy 5.7.5 keeps the derived signing keys
- * in one module-wide cache of 50 entries, whatever the instance.) Keyed by access key id and checked
- * against the secret, so a rotated secret replaces its signer. Least recently used goes first.
+ * One signer per access key, reused across requests, with the signing keys it derived. Keyed by
+ * access key id and checked against the secret, so a rotated secret replaces its signer (and its
+ * keys). Least recently used goes first.
  */
 class SignerCache {
   private readonly entries = new Map<string, { secret: string; signer: VerifyingSigner }>();

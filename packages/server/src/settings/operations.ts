@@ -1,10 +1,9 @@
 import { awsError, formatArn, parseArn, type ssm } from '@bosun/protocol';
 import type { AuditResource } from '../audit/record.ts';
 import { defineOperation, type CallContext, type Operation } from '../api/operation.ts';
-import { getAccount } from '../accounts/identity-store.ts';
 import type { Db } from '../store/store.ts';
 import { findSetting, invalidSettingValue, serviceSettings, type SettingDefinition } from './definitions.ts';
-import { deleteSettingRow, getSettingRow, putSettingRow } from './settings-store.ts';
+import { deleteSettingRow, getSettingAndAccount, getSettingRow, putSettingRow } from './settings-store.ts';
 
 export interface SettingsDeps {
   readonly db: Db;
@@ -16,13 +15,15 @@ export function settingsOperations(deps: SettingsDeps): Operation[] {
 
   async function describe(ctx: CallContext, setting: SettingDefinition): Promise<ssm.ServiceSetting> {
     const accountId = ctx.principal.accountId;
-    const row = await getSettingRow(db, accountId, setting.id);
+    // One query on the hot path (GetServiceSetting): the row and the account's creation time together.
+    const found = await getSettingAndAccount(db, accountId, setting.id);
+    const row = found ? found.row : await getSettingRow(db, accountId, setting.id);
     const base = { SettingId: setting.id, ARN: settingArn(ctx, setting.id) };
     if (row) {
       return { ...base, SettingValue: row.setting_value, LastModifiedDate: new Date(row.last_modified_at), LastModifiedUser: row.last_modified_user, Status: 'Customized' };
     }
-    const account = await getAccount(db, accountId);
-    return { ...base, SettingValue: setting.defaultValue, LastModifiedDate: new Date(account?.created_at ?? ctx.now), LastModifiedUser: 'System', Status: 'Default' };
+    // A default is dated from the account's creation (now, for an account that does not exist).
+    return { ...base, SettingValue: setting.defaultValue, LastModifiedDate: new Date(found?.accountCreatedAt ?? ctx.now), LastModifiedUser: 'System', Status: 'Default' };
   }
 
   const resources = (ctx: CallContext, input: { SettingId: string }): AuditResource[] => {

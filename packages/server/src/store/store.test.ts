@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createAccessKey, createAccount, createUser, findAccessKey, IdentityConflictError } from '../accounts/identity-store.ts';
-import { getSettingRow, putSettingRow, deleteSettingRow } from '../settings/settings-store.ts';
+import { getSettingAndAccount, getSettingRow, putSettingRow, deleteSettingRow } from '../settings/settings-store.ts';
 import { storeTargets, type TestStore } from '../testing/stores.ts';
 import { migrateToLatest } from './store.ts';
 
@@ -51,6 +51,17 @@ for (const target of storeTargets) {
       assert.equal(await getSettingRow(store.db, '444455556666', '/ssm/x'), undefined);
       await deleteSettingRow(store.db, '111122223333', '/ssm/x');
       assert.equal(await getSettingRow(store.db, '111122223333', '/ssm/x'), undefined);
+    });
+
+    test('a setting is read with the creation time of its account, in one query', async () => {
+      assert.deepEqual(await getSettingAndAccount(store.db, '111122223333', '/ssm/y'), { row: undefined, accountCreatedAt: 1000 });
+      const row = { account_id: '111122223333', setting_id: '/ssm/y', setting_value: 'c', last_modified_at: 7, last_modified_user: 'arn:u' };
+      await putSettingRow(store.db, row);
+      await putSettingRow(store.db, { ...row, account_id: '444455556666', setting_value: 'other account' });
+      assert.deepEqual(await getSettingAndAccount(store.db, '111122223333', '/ssm/y'), { row, accountCreatedAt: 1000 });
+      assert.equal(await getSettingAndAccount(store.db, '444455556666', '/ssm/y'), undefined, 'no such account');
+      await deleteSettingRow(store.db, '111122223333', '/ssm/y');
+      await deleteSettingRow(store.db, '444455556666', '/ssm/y');
     });
   });
 }

@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { SqliteDialect } from 'kysely';
+import { SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { StoreDialect } from './dialect.ts';
 
 export interface SqliteOptions {
@@ -18,8 +18,38 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
   db.pragma('foreign_keys = ON');
   return {
     name: 'sqlite',
-    kysely: new SqliteDialect({ database: db }),
+    kysely: new SqliteDialect({ database: withStatementCache(db, STATEMENT_CACHE_SIZE) }),
     rowLocks: false,
     location: options.file,
+  };
+}
+
+/** Statements kept for reuse: more than the distinct queries the server runs (an audit batch of n events is one text per n). */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely asks better-sqlite3 to prepare (parse and plan) every query it runs, which costs as much
+ * as running a small query. A query's SQL text does not depend on its values, so statements are
+ * kept by their text and reused; past the limit the oldest goes first (the server runs far fewer
+ * distinct queries than the limit, so the order hardly matters and a hit stays a plain lookup).
+ * Kysely runs one query at a time on its single SQLite connection; a statement still busy (a
+ * stream not yet finished) is not handed out again.
+ */
+function withStatementCache(db: BetterSqlite3.Database, limit: number): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close() {
+      statements.clear();
+      db.close();
+    },
+    prepare(sql: string) {
+      const cached = statements.get(sql);
+      if (cached && !cached.busy) return cached;
+      const statement = db.prepare(sql);
+      if (cached) return statement;
+      statements.set(sql, statement);
+      if (statements.size > limit) statements.delete(statements.keys().next().value as string);
+      return statement;
+    },
   };
 }

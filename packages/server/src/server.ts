@@ -11,6 +11,10 @@ import { ApiPipeline } from './api/pipeline.ts';
 import { sigv4 } from './api/sigv4.ts';
 import { chainKey } from './audit/chain.ts';
 import { lookupEventsOperation } from './audit/lookup-events.ts';
+import { KeyService } from './kms/key-service.ts';
+import { kmsOperations } from './kms/operations.ts';
+import { parameterOperations } from './parameters/operations.ts';
+import { secretService } from './secrets/operations.ts';
 import { AuditWriter } from './audit/writer.ts';
 import type { RootKey } from './crypto/root-key.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -64,16 +68,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const keyRing = new KeyRing({ db: store.db, rootKey: options.rootKey, now });
   const audit = new AuditWriter({ store, key: chainKey(options.rootKey) });
+  const authorize = options.authorize ?? accountAdminAuthorizer;
+  const keys = new KeyService({ db: store.db, rootKey: options.rootKey, region, authorize });
+  const secrets = secretService({ db: store.db, keys, region, authorize });
   const operations: Operation[] = [
     ...settingsOperations({ db: store.db }),
     lookupEventsOperation({ db: store.db }),
+    ...kmsOperations({ db: store.db, keys }),
+    ...parameterOperations({ db: store.db, keys, region, references: secrets.references }),
+    ...secrets.operations,
   ];
   const pipeline = new ApiPipeline({
     region,
     services,
     operations,
     verify: sigv4<Principal>({ region, services: services.map((s) => s.model.metadata.signingName), lookupKey: (id) => keyRing.lookup(id), now }),
-    authorize: options.authorize ?? accountAdminAuthorizer,
+    authorize,
     audit,
     keyOwner: async (id) => (await findAccessKey(store.db, id))?.key.account_id,
     now,

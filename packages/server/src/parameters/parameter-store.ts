@@ -1,0 +1,147 @@
+import { sql } from 'kysely';
+import type { Db } from '../store/store.ts';
+import type { DeletedParametersTable, ParameterVersionsTable } from '../store/schema.ts';
+
+/**
+ * Store queries for Parameter Store. Every version of a parameter is a row; the newest has
+ * is_current = 1, so reading a parameter is one indexed lookup. A deleted parameter's rows
+ * move, as they are (SecureStrings still encrypted), into deleted_parameters.
+ */
+
+export type VersionRow = ParameterVersionsTable;
+
+export async function getCurrent(db: Db, accountId: string, name: string): Promise<VersionRow | undefined> {
+  return db.selectFrom('parameter_versions').selectAll()
+    .where('account_id', '=', accountId).where('name', '=', name).where('is_current', '=', 1)
+    .executeTakeFirst();
+}
+
+export async function getVersions(db: Db, accountId: string, name: string): Promise<VersionRow[]> {
+  return db.selectFrom('parameter_versions').selectAll()
+    .where('account_id', '=', accountId).where('name', '=', name)
+    .orderBy('version').execute();
+}
+
+export class VersionConflict extends Error {}
+
+/**
+ * Writes a new version. `previous` is the version the caller read (undefined for a new
+ * parameter); when another write got there first, throws VersionConflict. `drop` removes the
+ * oldest version (the 100-version limit).
+ */
+export async function putVersion(db: Db, row: VersionRow, options: { previous?: number; drop?: number; tags?: string }): Promise<void> {
+  try {
+    await db.transaction().execute(async (tx) => {
+      if (options.previous !== undefined) {
+        const updated = await tx.updateTable('parameter_versions').set({ is_current: 0, expires_at: null })
+          .where('account_id', '=', row.account_id).where('name', '=', row.name)
+          .where('version', '=', options.previous).where('is_current', '=', 1)
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) !== 1) throw new VersionConflict();
+      }
+      if (options.drop !== undefined) {
+        await tx.deleteFrom('parameter_versions').where('account_id', '=', row.account_id).where('name', '=', row.name).where('version', '=', options.drop).execute();
+      }
+      await tx.insertInto('parameter_versions').values(row).execute();
+      if (options.tags !== undefined) {
+        await tx.insertInto('parameter_tags').values({ account_id: row.account_id, name: row.name, tags: options.tags })
+          .onConflict((oc) => oc.columns(['account_id', 'name']).doUpdateSet({ tags: options.tags! })).execute();
+      }
+    });
+  } catch (error) {
+    if (error instanceof VersionConflict || isUniqueViolation(error)) throw new VersionConflict();
+    throw error;
+  }
+}
+
+/** Sets the labels of some versions in one transaction. */
+export async function setLabels(db: Db, accountId: string, name: string, changes: readonly { version: number; labels: readonly string[] }[]): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    for (const change of changes) {
+      await tx.updateTable('parameter_versions').set({ labels: JSON.stringify(change.labels) })
+        .where('account_id', '=', accountId).where('name', '=', name).where('version', '=', change.version).execute();
+    }
+  });
+}
+
+/** Moves a parameter's versions and tags to deleted_parameters; false when there was none. */
+export async function deleteParameter(db: Db, accountId: string, name: string, deletion: { id: string; at: number; by: string }): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
+    const versions = await tx.selectFrom('parameter_versions').selectAll().where('account_id', '=', accountId).where('name', '=', name).orderBy('version').execute();
+    if (versions.length === 0) return false;
+    const tags = await tx.selectFrom('parameter_tags').select('tags').where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
+    await tx.insertInto('deleted_parameters').values({
+      deletion_id: deletion.id, account_id: accountId, name, deleted_at: deletion.at, deleted_by: deletion.by,
+      versions: JSON.stringify(versions), tags: tags?.tags ?? '[]',
+    }).execute();
+    await tx.deleteFrom('parameter_versions').where('account_id', '=', accountId).where('name', '=', name).execute();
+    await tx.deleteFrom('parameter_tags').where('account_id', '=', accountId).where('name', '=', name).execute();
+    return true;
+  });
+}
+
+export interface ListOptions {
+  readonly after?: string;
+  readonly limit: number;
+  /** Only direct children of this path (one level). */
+  readonly parent?: string;
+  /** Only names under this path at any depth (path + '/'). */
+  readonly prefix?: string;
+}
+
+/** Current versions of an account's parameters, by name. */
+export async function listCurrent(db: Db, accountId: string, options: ListOptions): Promise<VersionRow[]> {
+  let query = db.selectFrom('parameter_versions').selectAll().where('account_id', '=', accountId).where('is_current', '=', 1);
+  if (options.parent !== undefined) query = query.where('parent_path', '=', options.parent);
+  if (options.prefix !== undefined) {
+    query = query.where(sql<string>`substr(name, 1, ${options.prefix.length})`, '=', options.prefix);
+  }
+  if (options.after !== undefined) query = query.where('name', '>', options.after);
+  return query.orderBy('name').limit(options.limit).execute();
+}
+
+export async function getTags(db: Db, accountId: string, names: readonly string[]): Promise<Map<string, string>> {
+  if (names.length === 0) return new Map();
+  const rows = await db.selectFrom('parameter_tags').select(['name', 'tags']).where('account_id', '=', accountId).where('name', 'in', names).execute();
+  return new Map(rows.map((r) => [r.name, r.tags]));
+}
+
+export async function listDeleted(db: Db, accountId: string, name: string): Promise<DeletedParametersTable[]> {
+  return db.selectFrom('deleted_parameters').selectAll().where('account_id', '=', accountId).where('name', '=', name).orderBy('deleted_at', 'desc').execute();
+}
+
+export class RestoreConflict extends Error {}
+
+/** Puts the versions of a deletion back; RestoreConflict when the name is in use again. */
+export async function restoreDeleted(db: Db, deleted: DeletedParametersTable): Promise<void> {
+  try {
+    await db.transaction().execute(async (tx) => {
+      const existing = await tx.selectFrom('parameter_versions').select('version').where('account_id', '=', deleted.account_id).where('name', '=', deleted.name).executeTakeFirst();
+      if (existing) throw new RestoreConflict();
+      const versions = JSON.parse(deleted.versions) as VersionRow[];
+      for (const v of versions) await tx.insertInto('parameter_versions').values(v).execute();
+      await tx.insertInto('parameter_tags').values({ account_id: deleted.account_id, name: deleted.name, tags: deleted.tags }).execute();
+      await tx.deleteFrom('deleted_parameters').where('deletion_id', '=', deleted.deletion_id).execute();
+    });
+  } catch (error) {
+    if (error instanceof RestoreConflict || isUniqueViolation(error)) throw new RestoreConflict();
+    throw error;
+  }
+}
+
+/** Parameters whose Expiration time has come, oldest first. */
+export async function dueExpirations(db: Db, now: number, limit: number): Promise<{ account_id: string; name: string; expires_at: number | null }[]> {
+  return db.selectFrom('parameter_versions').select(['account_id', 'name', 'expires_at'])
+    .where('expires_at', '<=', now).where('is_current', '=', 1).orderBy('expires_at').limit(limit).execute();
+}
+
+/** Forgets deletions older than `before` (the retention period). */
+export async function purgeDeleted(db: Db, before: number): Promise<number> {
+  const result = await db.deleteFrom('deleted_parameters').where('deleted_at', '<', before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string })?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

@@ -3,6 +3,8 @@ import { UsageError } from './config.ts';
 import { adminCommand } from './commands/admin.ts';
 import { auditCommand } from './commands/audit.ts';
 import { devCommand } from './commands/dev.ts';
+import { execCommand } from './commands/exec.ts';
+import { paramsCommand } from './commands/params.ts';
 import { serverCommand } from './commands/server.ts';
 
 export function program(): Command {
@@ -13,7 +15,9 @@ export function program(): Command {
     .addCommand(devCommand())
     .addCommand(serverCommand())
     .addCommand(auditCommand())
-    .addCommand(adminCommand());
+    .addCommand(adminCommand())
+    .addCommand(paramsCommand())
+    .addCommand(execCommand());
 }
 
 export async function main(argv: string[]): Promise<void> {

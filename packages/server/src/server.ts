@@ -11,7 +11,9 @@ import { ApiPipeline } from './api/pipeline.ts';
 import { sigv4 } from './api/sigv4.ts';
 import { chainKey } from './audit/chain.ts';
 import { lookupEventsOperation } from './audit/lookup-events.ts';
+import { WebhookDelivery } from './events/webhook-delivery.ts';
 import { KeyService } from './kms/key-service.ts';
+import { PolicyScheduler } from './parameters/policy-scheduler.ts';
 import { kmsOperations } from './kms/operations.ts';
 import { parameterOperations } from './parameters/operations.ts';
 import { secretService } from './secrets/operations.ts';
@@ -98,6 +100,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (code === 'EADDRINUSE') throw new Error(`${options.host}:${options.port} is already in use: stop the other server, or choose another address with --listen HOST:PORT`);
     throw error;
   }
+  // Parameter policies and event delivery run from the store, so a restart resumes them.
+  const policyScheduler = new PolicyScheduler({ db: store.db, region, now, logger });
+  const webhooks = new WebhookDelivery({ db: store.db, region, now, logger });
+  policyScheduler.start();
+  webhooks.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -108,6 +115,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     app,
     async close() {
+      await Promise.all([policyScheduler.stop(), webhooks.stop()]);
       await app.close();
       await audit.flush();
       await store.close();

@@ -4,7 +4,7 @@ import {
   DeleteParameterCommand, GetParameterCommand, paginateDescribeParameters, paginateGetParameterHistory, PutParameterCommand,
   type ParameterMetadata, type ParameterType,
 } from '@aws-sdk/client-ssm';
-import { listDeletedParameters, restoreDeletedParameter } from '@bosun/server';
+import { DEFAULT_RETENTION_DAYS, getAccountOption, listDeletedParameters, restoreDeletedParameter, RETENTION_OPTION, setAccountOption } from '@bosun/server';
 import { addApiFlags, resolveApiConfig, ssmClientFor, type ApiFlags } from '../api-client.ts';
 import { UsageError } from '../config.ts';
 import { formatTable } from '../table.ts';
@@ -126,6 +126,21 @@ export function paramsCommand(): Command {
       await withStore({ dataDir: flags.dataDir, database: flags.database }, async (store) => {
         const restored = await restoreDeletedParameter(store.db, accountId, name);
         process.stdout.write(`Restored ${name} with ${restored.versions} version${restored.versions === 1 ? '' : 's'} (deleted ${new Date(restored.deletedAt).toISOString()}).\n`);
+      });
+    });
+
+  params.command('retention').argument('[days]', 'how long deleted parameters are kept for restore (default 30)')
+    .description('Show or set how long an account\'s deleted parameters are kept (reads the store).')
+    .option('--data-dir <dir>', 'data directory of the embedded SQLite store (default .bosun)')
+    .option('--database <url>', 'PostgreSQL URL of the store')
+    .option('--account-id <id>', 'the account (default BOSUN_ACCOUNT_ID or .bosun/env)')
+    .action(async (daysArg: string | undefined, flags: { dataDir?: string; database?: string; accountId?: string }) => {
+      const accountId = accountOf(flags);
+      if (daysArg !== undefined && (!/^\d+$/.test(daysArg) || Number(daysArg) < 1 || Number(daysArg) > 3650)) throw new UsageError(`days must be a whole number from 1 to 3650 (got '${daysArg}')`);
+      await withStore({ dataDir: flags.dataDir, database: flags.database }, async (store) => {
+        if (daysArg !== undefined) await setAccountOption(store.db, accountId, RETENTION_OPTION, daysArg, Date.now());
+        const days = (await getAccountOption(store.db, accountId, RETENTION_OPTION)) ?? String(DEFAULT_RETENTION_DAYS);
+        process.stdout.write(`Deleted parameters of account ${accountId} are kept ${days} days.\n`);
       });
     });
 

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Db } from '../store/store.ts';
-import type { DeletedParametersTable, ParameterVersionsTable } from '../store/schema.ts';
+import type { Database, DeletedParametersTable, ParameterVersionsTable } from '../store/schema.ts';
 
 /**
  * Store queries for Parameter Store. Every version of a parameter is a row; the newest has
@@ -65,10 +65,18 @@ export async function setLabels(db: Db, accountId: string, name: string, changes
 }
 
 /** Moves a parameter's versions and tags to deleted_parameters; false when there was none. */
-export async function deleteParameter(db: Db, accountId: string, name: string, deletion: { id: string; at: number; by: string }): Promise<boolean> {
+export async function deleteParameter(
+  db: Db, accountId: string, name: string, deletion: { id: string; at: number; by: string },
+  options: { version?: number; also?: (tx: Transaction<Database>) => Promise<void> } = {},
+): Promise<boolean> {
   return db.transaction().execute(async (tx) => {
     const versions = await tx.selectFrom('parameter_versions').selectAll().where('account_id', '=', accountId).where('name', '=', name).orderBy('version').execute();
     if (versions.length === 0) return false;
+    // Only the version the caller decided on: a newer write in the meantime wins.
+    if (options.version !== undefined && versions[versions.length - 1].version !== options.version) return false;
+    const existing = await tx.selectFrom('deleted_parameters').select('deletion_id').where('deletion_id', '=', deletion.id).executeTakeFirst();
+    if (existing) return false;
+    await options.also?.(tx);
     const tags = await tx.selectFrom('parameter_tags').select('tags').where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
     await tx.insertInto('deleted_parameters').values({
       deletion_id: deletion.id, account_id: accountId, name, deleted_at: deletion.at, deleted_by: deletion.by,
@@ -136,8 +144,11 @@ export async function dueExpirations(db: Db, now: number, limit: number): Promis
 }
 
 /** Forgets deletions older than `before` (the retention period). */
-export async function purgeDeleted(db: Db, before: number): Promise<number> {
-  const result = await db.deleteFrom('deleted_parameters').where('deleted_at', '<', before).executeTakeFirst();
+export async function purgeDeleted(db: Db, before: number, scope: { accountId?: string; except?: readonly string[] } = {}): Promise<number> {
+  let query = db.deleteFrom('deleted_parameters').where('deleted_at', '<', before);
+  if (scope.accountId) query = query.where('account_id', '=', scope.accountId);
+  if (scope.except && scope.except.length > 0) query = query.where('account_id', 'not in', scope.except);
+  const result = await query.executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 

@@ -103,6 +103,8 @@ export interface Database {
   deleted_parameters: DeletedParametersTable;
   secrets: SecretsTable;
   secret_versions: SecretVersionsTable;
+  events: EventsTable;
+  account_options: AccountOptionsTable;
 }
 
 // Parameter Store, KMS, Secrets Manager (migration 0004-parameters)
@@ -202,4 +204,25 @@ export interface SecretVersionsTable {
   secret_binary: string | null;
   kms_key_id: string;
   created_at: number;
+}
+
+export interface EventsTable {
+  event_id: string;
+  account_id: string;
+  created_at: number;
+  source: string;
+  detail_type: string;
+  resources: string;
+  detail: string;
+  delivered_at: number | null;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+}
+
+export interface AccountOptionsTable {
+  account_id: string;
+  option: string;
+  value: string;
+  updated_at: number;
 }

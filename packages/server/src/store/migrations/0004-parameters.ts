@@ -136,10 +136,40 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('secret_versions_pk', ['secret_arn', 'version_id'])
     .execute();
+
+  await db.schema
+    .createTable('events')
+    .addColumn('event_id', 'text', (c) => c.primaryKey())
+    .addColumn('account_id', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('source', 'text', (c) => c.notNull())
+    .addColumn('detail_type', 'text', (c) => c.notNull())
+    /** JSON array of resource ARNs. */
+    .addColumn('resources', 'text', (c) => c.notNull())
+    /** JSON detail (never a secret value). */
+    .addColumn('detail', 'text', (c) => c.notNull())
+    /** Webhook delivery: delivered_at set once a 2xx answer came back. */
+    .addColumn('delivered_at', 'bigint')
+    .addColumn('attempts', 'integer', (c) => c.notNull())
+    .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+    .addColumn('last_error', 'text')
+    .execute();
+  await db.schema.createIndex('events_account_time').on('events').columns(['account_id', 'created_at', 'event_id']).execute();
+  await db.schema.createIndex('events_pending').on('events').columns(['delivered_at', 'next_attempt_at']).execute();
+
+  await db.schema
+    .createTable('account_options')
+    .addColumn('account_id', 'text', (c) => c.notNull())
+    /** e.g. events.webhook-url, parameters.deleted-retention-days */
+    .addColumn('option', 'text', (c) => c.notNull())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('account_options_pk', ['account_id', 'option'])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['secret_versions', 'secrets', 'deleted_parameters', 'parameter_tags', 'parameter_versions', 'kms_aliases', 'kms_key_versions', 'kms_keys']) {
+  for (const table of ['account_options', 'events', 'secret_versions', 'secrets', 'deleted_parameters', 'parameter_tags', 'parameter_versions', 'kms_aliases', 'kms_key_versions', 'kms_keys']) {
     await db.schema.dropTable(table).execute();
   }
 }

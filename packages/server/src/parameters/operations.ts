@@ -305,7 +305,7 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
             } else picked.push(row);
           }
           return picked;
-        }, found);
+        }, found, filters.length > 0 || path === '/');
         const parameters = [];
         for (const row of found) parameters.push(await toParameter(ctx, row, input.WithDecryption));
         return { Parameters: parameters, ...(more ? { NextToken: encodeToken(found[found.length - 1].name) } : {}) };
@@ -324,7 +324,7 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
         const more = await scan(ctx, decodeToken(input.NextToken), limit, {}, async (rows) => {
           const tags = filters.some((f) => f.key === 'tag') ? await getTags(db, ctx.principal.accountId, rows.map((r) => r.name)) : new Map<string, string>();
           return rows.filter((row) => !isExpired(row, ctx.now) && matches(row, JSON.parse(tags.get(row.name) ?? '[]'), filters));
-        }, found);
+        }, found, filters.length > 0);
         return { Parameters: found.map((row) => metadataOf(ctx, row)), ...(more ? { NextToken: encodeToken(found[found.length - 1].name) } : {}) };
       },
     }),
@@ -439,9 +439,10 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
    */
   async function scan(
     ctx: CallContext, after: string | undefined, limit: number, scope: { parent?: string; prefix?: string },
-    pick: (rows: VersionRow[]) => Promise<VersionRow[]>, found: VersionRow[],
+    pick: (rows: VersionRow[]) => Promise<VersionRow[]>, found: VersionRow[], filtered = true,
   ): Promise<boolean> {
-    const batch = Math.max(limit * 2, 100);
+    // Unfiltered pages read one row more than they return (to know whether more follow); filtered ones read ahead.
+    const batch = filtered ? Math.max(limit * 2, 100) : limit + 1;
     let cursor = after;
     for (;;) {
       const rows = await listCurrent(db, ctx.principal.accountId, { ...scope, after: cursor, limit: batch });

@@ -1,7 +1,7 @@
 /**
  * params: Parameter Store read throughput over loopback with SigV4, audit on.
  *
- *   npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres]
+ *   npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres] [--only NAME] [--server-node-args '...']
  *
  * Scenarios: GetParameter of a String; GetParameter of a SecureString WithDecryption (KMS
  * envelope, key under alias/aws/ssm); GetParametersByPath over a path of 100 parameters (one
@@ -39,7 +39,7 @@ export async function run(argv: string[]): Promise<void> {
   for (const store of flags.stores) {
     let server: Server;
     try {
-      server = await startServerProcess(store);
+      server = await startServerProcess(store, flags.serverNodeArgs);
     } catch (error) {
       process.stdout.write(`${store}: skipped (${(error as Error).message})\n`);
       continue;
@@ -47,7 +47,7 @@ export async function run(argv: string[]): Promise<void> {
     try {
       const client = new Client(server, flags.clients);
       await seed(client);
-      for (const scenario of scenarios()) {
+      for (const scenario of scenarios().filter((sc) => !flags.only || sc.name.includes(flags.only))) {
         const check = await client.call(scenario.target, scenario.body);
         if (check.status !== 200 || !scenario.ok(check.text)) throw new Error(`${scenario.name}: unexpected answer ${check.status} ${check.text.slice(0, 200)}`);
         await measure(client, scenario, flags.clients, flags.warmupSec);
@@ -163,7 +163,7 @@ class Client {
   }
 }
 
-async function startServerProcess(store: string): Promise<Server> {
+async function startServerProcess(store: string, nodeArgs: readonly string[]): Promise<Server> {
   let location: string;
   let dropSchema: (() => Promise<void>) | undefined;
   if (store === 'postgres') {
@@ -185,7 +185,7 @@ async function startServerProcess(store: string): Promise<Server> {
   } else {
     location = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-params-'));
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'params-server.ts'), store, location], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(HERE, 'params-server.ts'), store, location], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     let text = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -215,7 +215,7 @@ function parseArgs(argv: string[]) {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   if (argv.includes('--help')) {
-    process.stdout.write('usage: npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres]\n');
+    process.stdout.write("usage: npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres] [--only 'GetParameter String'] [--server-node-args '--cpu-prof']\n");
     process.exit(0);
   }
   return {
@@ -223,6 +223,9 @@ function parseArgs(argv: string[]) {
     warmupSec: Number(get('warmup') ?? 2),
     clients: Number(get('clients') ?? 64),
     stores: (get('store') ?? 'sqlite,postgres').split(','),
+    /** Extra node flags for the server process, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'. */
+    serverNodeArgs: (get('server-node-args') ?? '').split(' ').filter(Boolean),
+    only: get('only'),
   };
 }
 

@@ -4,9 +4,10 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { awsCli, awsCliEnv, signedFetch, skipWithoutAwsCli, startTestServer, type TestServer } from './support.ts';
+import { awsCli, awsCliEnv, engines, signedFetch, skipWithoutAwsCli, startTestServer, type TestServer } from './support.ts';
 
-describe('KMS through the AWS CLI', { skip: skipWithoutAwsCli }, () => {
+for (const engine of engines) {
+describe(`KMS through the AWS CLI (${engine.name})`, { skip: skipWithoutAwsCli ?? engine.skip }, () => {
   let t: TestServer;
   let env: NodeJS.ProcessEnv;
   const aws = async (...args: string[]) => {
@@ -18,7 +19,7 @@ describe('KMS through the AWS CLI', { skip: skipWithoutAwsCli }, () => {
   let keyArn: string;
 
   before(async () => {
-    t = await startTestServer();
+    t = await startTestServer({ engine: engine.name });
     env = awsCliEnv(t.admin);
     const created = await aws('kms', 'create-key', '--description', 'app key', '--tags', 'TagKey=team,TagValue=ops');
     assert.equal(created.code, 0, created.stderr);
@@ -178,3 +179,4 @@ describe('KMS through the AWS CLI', { skip: skipWithoutAwsCli }, () => {
     assert.match((await aws('kms', 'describe-key', '--key-id', '00000000-0000-0000-0000-000000000000')).stderr, /NotFoundException/);
   });
 });
+}

@@ -5,9 +5,10 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetParameterCommand, GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { awsCli, awsCliEnv, rejection, signedFetch, skipWithoutAwsCli, ssmClient, startTestServer, type TestServer } from './support.ts';
+import { awsCli, awsCliEnv, engines, rejection, signedFetch, skipWithoutAwsCli, ssmClient, startTestServer, type TestServer } from './support.ts';
 
-describe('Secrets Manager through the AWS CLI', { skip: skipWithoutAwsCli }, () => {
+for (const engine of engines) {
+describe(`Secrets Manager through the AWS CLI (${engine.name})`, { skip: skipWithoutAwsCli ?? engine.skip }, () => {
   let t: TestServer;
   let env: NodeJS.ProcessEnv;
   let ssm: SSMClient;
@@ -18,7 +19,7 @@ describe('Secrets Manager through the AWS CLI', { skip: skipWithoutAwsCli }, () 
   const sm = (target: string, body: unknown) => signedFetch(t.url, { target: `secretsmanager.${target}`, body: JSON.stringify(body), credentials: t.admin, service: 'secretsmanager' });
 
   before(async () => {
-    t = await startTestServer();
+    t = await startTestServer({ engine: engine.name });
     env = awsCliEnv(t.admin);
     ssm = ssmClient(t, t.admin);
   });
@@ -113,3 +114,4 @@ describe('Secrets Manager through the AWS CLI', { skip: skipWithoutAwsCli }, () 
     assert.equal(many.Parameters?.[0].Value, 'referenced');
   });
 });
+}

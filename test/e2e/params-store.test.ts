@@ -321,3 +321,35 @@ describe('Parameter Store through the AWS CLI', { skip: skipWithoutAwsCli }, () 
     assert.match((await aws('ssm', 'get-parameter', '--name', '/cli/secret')).stderr, /ParameterNotFound/);
   });
 });
+
+describe('accounts are isolated', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer();
+  });
+  after(async () => {
+    await t?.destroy();
+  });
+
+  test("another account neither sees a parameter nor decrypts the account's ciphertexts", async () => {
+    const other = await t.newAccount();
+    const a = ssmClient(t, t.admin);
+    const b = ssmClient(t, other);
+    try {
+      await a.send(new PutParameterCommand({ Name: '/iso/secret', Value: 'only-for-a', Type: 'SecureString' }));
+      assert.equal((await rejection(b.send(new GetParameterCommand({ Name: '/iso/secret', WithDecryption: true })))).name, 'ParameterNotFound');
+      const ciphertext = (await a.send(new GetParameterCommand({ Name: '/iso/secret' }))).Parameter!.Value!;
+      // The envelope's data key blob is a KMS ciphertext of account A: account B may not decrypt it.
+      const blob = Buffer.from(ciphertext, 'base64');
+      const dataKeyBlob = blob.subarray(2, 2 + blob.readUInt16BE(0));
+      const refused = await signedFetch(t.url, { target: 'TrentService.Decrypt', body: JSON.stringify({ CiphertextBlob: dataKeyBlob.toString('base64') }), credentials: other, service: 'kms' });
+      assert.equal(refused.json.__type, 'AccessDeniedException');
+      // B's own parameter of the same name is B's.
+      await b.send(new PutParameterCommand({ Name: '/iso/secret', Value: 'b-value', Type: 'String' }));
+      assert.equal((await a.send(new GetParameterCommand({ Name: '/iso/secret', WithDecryption: true }))).Parameter?.Value, 'only-for-a');
+    } finally {
+      a.destroy();
+      b.destroy();
+    }
+  });
+});

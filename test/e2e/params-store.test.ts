@@ -221,8 +221,12 @@ for (const engine of engines) {
       assert.deepEqual(await names(false), ['/tree/a', '/tree/b']);
       assert.deepEqual(await names(true), ['/tree/a', '/tree/b', '/tree/sub/c', '/tree/sub/deeper/d']);
       assert.deepEqual(await names(true, [{ Key: 'Type', Values: ['StringList'] }]), ['/tree/sub/c']);
-      const bad = await rejection(ssm.send(new GetParametersByPathCommand({ Path: '/tree', ParameterFilters: [{ Key: 'Name', Values: ['x'] }] })));
-      assert.equal(bad.name, 'InvalidFilterKey');
+      for (const Key of ['Name', 'Path', 'Tier', 'DataType', 'tag:team']) {
+        const bad = await rejection(ssm.send(new GetParametersByPathCommand({ Path: '/tree', ParameterFilters: [{ Key, Values: ['x'] }] })));
+        assert.equal(bad.name, 'InvalidFilterKey', Key);
+      }
+      await ssm.send(new LabelParameterVersionCommand({ Name: '/tree/a', Labels: ['golden'] }));
+      assert.deepEqual(await names(true, [{ Key: 'Label', Values: ['golden'] }]), ['/tree/a']);
     });
 
     test('DescribeParameters filters by tag, name prefix, path and tier', async () => {
@@ -239,6 +243,8 @@ for (const engine of engines) {
       assert.deepEqual(await list([{ Key: 'Path', Option: 'OneLevel', Values: ['/desc'] }]), ['/desc/other', '/desc/tagged']);
       assert.ok((await list([{ Key: 'Tier', Values: ['Advanced'] }])).includes('/tier/adv'));
       assert.equal((await rejection(ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'Nope', Values: ['x'] }] })))).name, 'InvalidFilterOption');
+      // AWS: Label is a GetParametersByPath filter only.
+      assert.equal((await rejection(ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Label', Values: ['x'] }] })))).name, 'InvalidFilterKey');
       // The model's pattern for filter keys refuses an unknown key before the operation runs.
       assert.equal((await rejection(ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Bogus', Values: ['x'] }] })))).name, 'ValidationException');
       const tagsAndOverwrite = await rejection(ssm.send(new PutParameterCommand({ Name: '/desc/tagged', Value: 'y', Overwrite: true, Tags: [{ Key: 'a', Value: 'b' }] })));

@@ -17,7 +17,13 @@ const OPTIONS: Record<string, readonly string[]> = {
   tag: ['Equals', 'BeginsWith'],
 };
 const DEFAULT_OPTION: Record<string, string> = { Path: 'OneLevel' };
-const BY_PATH_KEYS = ['Type', 'KeyId', 'Label', 'tag'];
+/**
+ * AWS (ParameterStringFilter.Key): "For DescribeParameters, all of the listed patterns are valid
+ * except Label. For GetParametersByPath, the following patterns listed for Key aren't valid:
+ * tag, DataType, Name, Path, and Tier."
+ */
+const BY_PATH_KEYS = ['Type', 'KeyId', 'Label'];
+const DESCRIBE_KEYS = ['Name', 'Path', 'Type', 'KeyId', 'Tier', 'DataType', 'tag'];
 
 export interface Filter {
   readonly key: string;
@@ -33,7 +39,7 @@ export function checkFilters(filters: readonly ssm.ParameterStringFilter[] | und
   for (const f of filters ?? []) {
     const tagKey = f.Key.startsWith('tag:') ? f.Key.slice(4) : undefined;
     const family = tagKey !== undefined ? 'tag' : f.Key;
-    const allowedKeys = where === 'GetParametersByPath' ? BY_PATH_KEYS : Object.keys(OPTIONS);
+    const allowedKeys = where === 'GetParametersByPath' ? BY_PATH_KEYS : DESCRIBE_KEYS;
     if (!allowedKeys.includes(family) || (tagKey !== undefined && tagKey === '')) {
       throw awsError('InvalidFilterKey', `The following filter key is not valid: ${f.Key}. Valid filter keys include: [${allowedKeys.map((k) => (k === 'tag' ? 'tag:KEY' : k)).join(', ')}].`);
     }

@@ -8,7 +8,11 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { bosunEnv, rejection, runBosun, ssmClient, startTestServer, type TestServer } from './support.ts';
+import fs from 'node:fs';
+import { startServer } from '../../packages/server/src/server.ts';
+import { createLogger } from '../../packages/server/src/logger.ts';
+import { fixtures } from '../../packages/server/src/testing/fixtures.ts';
+import { bosunEnv, rejection, runBosun, ssmClient, startTestServer, tempDir, type TestServer } from './support.ts';
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, deadlineMs = 10_000): Promise<T> {
   const deadline = Date.now() + deadlineMs;
@@ -72,5 +76,41 @@ describe('parameter policies, events and webhooks on a running server', () => {
 
     const restored = await runBosun(['params', 'restore', '/policy/short-lived', '--data-dir', t.dataDir!, '--account-id', t.admin.accountId], { env: bosunEnv() });
     assert.equal(restored.code, 0, restored.stderr);
+  });
+});
+
+describe('parameter policies survive a restart', () => {
+  test('an Expiration that falls due while the server is down is applied by the next server', async () => {
+    const dataDir = tempDir();
+    const rootKey = fixtures.rootKey();
+    const quiet = createLogger({ level: 'silent' });
+    const first = await startServer({ host: '127.0.0.1', port: 0, dataDir, rootKey, logger: quiet });
+    try {
+      const admin = await fixtures.account(first.store, rootKey);
+      const ssm = ssmClient(first, admin);
+      try {
+        await ssm.send(new PutParameterCommand({
+          Name: '/restart/p', Value: 'x', Type: 'String', Tier: 'Advanced',
+          Policies: JSON.stringify([{ Type: 'Expiration', Version: '1.0', Attributes: { Timestamp: new Date(Date.now() + 60 * 60 * 1000).toISOString() } }]),
+        }));
+      } finally {
+        ssm.destroy();
+      }
+      await first.close();
+      // The next server starts two hours later (its clock says so): the expiration is past due.
+      const second = await startServer({ host: '127.0.0.1', port: 0, dataDir, rootKey, logger: quiet, now: () => Date.now() + 2 * 60 * 60 * 1000 });
+      try {
+        const deletion = await until('the restarted scheduler deleting the parameter', async () =>
+          second.store.db.selectFrom('deleted_parameters').selectAll().where('name', '=', '/restart/p').executeTakeFirst());
+        assert.equal(deletion.deleted_by, 'bosun:parameter-policy:Expiration');
+        const events = await second.store.db.selectFrom('events').selectAll().execute();
+        assert.equal(events.length, 1);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await first.close().catch(() => undefined);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -124,7 +124,7 @@ export function paramsCommand(): Command {
     .action(async (name: string, flags: { dataDir?: string; database?: string; accountId?: string }) => {
       const accountId = accountOf(flags);
       await withStore({ dataDir: flags.dataDir, database: flags.database }, async (store) => {
-        const restored = await restoreDeletedParameter(store.db, accountId, name);
+        const restored = await restoreDeletedParameter(store.db, accountId, name, Date.now());
         process.stdout.write(`Restored ${name} with ${restored.versions} version${restored.versions === 1 ? '' : 's'} (deleted ${new Date(restored.deletedAt).toISOString()}).\n`);
       });
     });

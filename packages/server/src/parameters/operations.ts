@@ -9,6 +9,7 @@ import { checkFilters, legacyFilters, matches, type Filter } from './filters.ts'
 import { checkNewName, isValidLabel, MAX_LABELS_PER_VERSION, parameterArn, parentPath, parseSelector, REFERENCE_PREFIX, type Selector } from './names.ts';
 import { deleteParameter, getCurrent, getTags, getVersions, listCurrent, putVersion, setLabels, VersionConflict, type VersionRow } from './parameter-store.ts';
 import { parsePolicies } from './policies.ts';
+import { nextPolicyDueAt } from './policy-decisions.ts';
 
 /** What GetParameter(s) needs from Secrets Manager to answer /aws/reference/secretsmanager/NAME. */
 export interface SecretReferences {
@@ -235,6 +236,8 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
             last_modified_user: ctx.principal.arn,
             is_current: 1,
             expires_at: expiration?.expiresAt ?? null,
+            // Due times already past (an expiration in the past) count: the scheduler acts at once.
+            policy_due_at: policies.length > 0 ? nextPolicyDueAt(policies, ctx.now, Number.NEGATIVE_INFINITY) : null,
           }, { previous: current?.version, drop, tags: current ? undefined : JSON.stringify(input.Tags ?? []) });
         } catch (error) {
           if (error instanceof VersionConflict) throw awsError('TooManyUpdates', `Another update of ${name} happened at the same time. Try again.`);

@@ -33,7 +33,7 @@ export async function putVersion(db: Db, row: VersionRow, options: { previous?: 
   try {
     await db.transaction().execute(async (tx) => {
       if (options.previous !== undefined) {
-        const updated = await tx.updateTable('parameter_versions').set({ is_current: 0, expires_at: null })
+        const updated = await tx.updateTable('parameter_versions').set({ is_current: 0, expires_at: null, policy_due_at: null })
           .where('account_id', '=', row.account_id).where('name', '=', row.name)
           .where('version', '=', options.previous).where('is_current', '=', 1)
           .executeTakeFirst();
@@ -121,13 +121,17 @@ export async function listDeleted(db: Db, accountId: string, name: string): Prom
 export class RestoreConflict extends Error {}
 
 /** Puts the versions of a deletion back; RestoreConflict when the name is in use again. */
-export async function restoreDeleted(db: Db, deleted: DeletedParametersTable): Promise<void> {
+export async function restoreDeleted(db: Db, deleted: DeletedParametersTable, now: number): Promise<void> {
   try {
     await db.transaction().execute(async (tx) => {
       const existing = await tx.selectFrom('parameter_versions').select('version').where('account_id', '=', deleted.account_id).where('name', '=', deleted.name).executeTakeFirst();
       if (existing) throw new RestoreConflict();
       const versions = JSON.parse(deleted.versions) as VersionRow[];
-      for (const v of versions) await tx.insertInto('parameter_versions').values(v).execute();
+      for (const v of versions) {
+        // A parameter restored after its expiration deleted it stays: its past expiration no longer applies.
+        const expired = v.expires_at !== null && Number(v.expires_at) <= now;
+        await tx.insertInto('parameter_versions').values(expired ? { ...v, expires_at: null, policy_due_at: null } : v).execute();
+      }
       await tx.insertInto('parameter_tags').values({ account_id: deleted.account_id, name: deleted.name, tags: deleted.tags }).execute();
       await tx.deleteFrom('deleted_parameters').where('deletion_id', '=', deleted.deletion_id).execute();
     });
@@ -137,10 +141,16 @@ export async function restoreDeleted(db: Db, deleted: DeletedParametersTable): P
   }
 }
 
-/** Parameters whose Expiration time has come, oldest first. */
-export async function dueExpirations(db: Db, now: number, limit: number): Promise<{ account_id: string; name: string; expires_at: number | null }[]> {
-  return db.selectFrom('parameter_versions').select(['account_id', 'name', 'expires_at'])
-    .where('expires_at', '<=', now).where('is_current', '=', 1).orderBy('expires_at').limit(limit).execute();
+/** Current versions with a policy due at `now` or before (an index range), most overdue first. */
+export async function duePolicies(db: Db, now: number, limit: number): Promise<VersionRow[]> {
+  return db.selectFrom('parameter_versions').selectAll()
+    .where('policy_due_at', '<=', now).where('is_current', '=', 1).orderBy('policy_due_at').limit(limit).execute();
+}
+
+/** Moves a version's next policy time on, unless the version changed meanwhile. */
+export async function setPolicyDueAt(db: Db, row: VersionRow, dueAt: number | null): Promise<void> {
+  await db.updateTable('parameter_versions').set({ policy_due_at: dueAt })
+    .where('account_id', '=', row.account_id).where('name', '=', row.name).where('version', '=', row.version).where('is_current', '=', 1).execute();
 }
 
 /** Forgets deletions older than `before` (the retention period). */

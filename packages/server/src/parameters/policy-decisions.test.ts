@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decidePolicyActions } from './policy-decisions.ts';
+import { decidePolicyActions, nextPolicyDueAt } from './policy-decisions.ts';
+import { parsePolicies } from './policies.ts';
 import type { VersionRow } from './parameter-store.ts';
 
 const HOUR = 3_600_000;
@@ -10,7 +11,7 @@ function row(policies: object[], overrides: Partial<VersionRow> = {}): VersionRo
   return {
     account_id: '123456789012', name: '/p', version: 1, parent_path: '/', type: 'String', value: 'v', key_id: null, description: null,
     allowed_pattern: null, tier: 'Advanced', policies: JSON.stringify(policies.map((p) => JSON.stringify(p))), data_type: 'text', labels: '[]',
-    last_modified_at: T0, last_modified_user: 'arn', is_current: 1, expires_at: null, ...overrides,
+    last_modified_at: T0, last_modified_user: 'arn', is_current: 1, expires_at: null, policy_due_at: null, ...overrides,
   };
 }
 
@@ -42,4 +43,11 @@ test('event ids are deterministic per policy, parameter and version, so a decisi
   const a = decidePolicyActions([r], T0 + 5 * HOUR)[0].eventId;
   assert.equal(decidePolicyActions([r], T0 + 9 * HOUR)[0].eventId, a);
   assert.notEqual(decidePolicyActions([{ ...r, version: 2 }], T0 + 5 * HOUR)[0].eventId, a);
+});
+
+test('the next due time is the earliest policy time still ahead, or null when none is left', () => {
+  const policies = parsePolicies(JSON.stringify([expiration(T0 + 48 * HOUR), { Type: 'ExpirationNotification', Version: '1.0', Attributes: { Before: '1', Unit: 'Days' } }]));
+  assert.equal(nextPolicyDueAt(policies, T0, Number.NEGATIVE_INFINITY), T0 + 24 * HOUR);
+  assert.equal(nextPolicyDueAt(policies, T0, T0 + 24 * HOUR), T0 + 48 * HOUR);
+  assert.equal(nextPolicyDueAt(policies, T0, T0 + 48 * HOUR), null);
 });

@@ -22,7 +22,7 @@ export function decidePolicyActions(rows: readonly VersionRow[], now: number): P
   for (const row of rows) {
     let policies: ParsedPolicy[];
     try {
-      policies = parsePolicies(`[${(JSON.parse(row.policies) as string[]).join(',')}]`);
+      policies = policiesOfRow(row);
     } catch {
       continue;
     }
@@ -48,4 +48,24 @@ export function decidePolicyActions(rows: readonly VersionRow[], now: number): P
 function eventId(policy: string, row: VersionRow): string {
   const hash = crypto.createHash('sha256').update(`${policy}\0${row.account_id}\0${row.name}\0${row.version}`).digest('hex');
   return `${hash.slice(0, 8)}-${hash.slice(8, 12)}-${hash.slice(12, 16)}-${hash.slice(16, 20)}-${hash.slice(20, 32)}`;
+}
+
+/**
+ * When the scheduler next needs to look at a version with these policies, after `after`
+ * (exclusive): the earliest due time still ahead, or null when nothing is left to do.
+ */
+export function nextPolicyDueAt(policies: readonly ParsedPolicy[], lastModifiedAt: number, after: number): number | null {
+  const expiration = policies.find((p) => p.type === 'Expiration')?.expiresAt;
+  const times: number[] = [];
+  if (expiration !== undefined) times.push(expiration);
+  for (const p of policies) {
+    if (p.type === 'ExpirationNotification' && expiration !== undefined) times.push(expiration - p.intervalMs!);
+    if (p.type === 'NoChangeNotification') times.push(lastModifiedAt + p.intervalMs!);
+  }
+  const ahead = times.filter((t) => t > after);
+  return ahead.length > 0 ? Math.min(...ahead) : null;
+}
+
+export function policiesOfRow(row: VersionRow): ParsedPolicy[] {
+  return parsePolicies(`[${(JSON.parse(row.policies) as string[]).join(',')}]`);
 }

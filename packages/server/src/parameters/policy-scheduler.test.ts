@@ -8,6 +8,8 @@ import { WebhookDelivery } from '../events/webhook-delivery.ts';
 import { storeTargets, type TestStore } from '../testing/stores.ts';
 import { putVersion, type VersionRow } from './parameter-store.ts';
 import { PolicyScheduler } from './policy-scheduler.ts';
+import { nextPolicyDueAt } from './policy-decisions.ts';
+import { parsePolicies } from './policies.ts';
 
 const ACCOUNT = '123456789012';
 const T0 = Date.parse('2030-01-01T00:00:00Z');
@@ -19,6 +21,7 @@ function version(name: string, policies: object[], at = T0): VersionRow {
     account_id: ACCOUNT, name, version: 1, parent_path: '/', type: 'String', value: 'v', key_id: null, description: null, allowed_pattern: null,
     tier: 'Advanced', policies: JSON.stringify(policies.map((p) => JSON.stringify(p))), data_type: 'text', labels: '[]',
     last_modified_at: at, last_modified_user: 'arn:aws:iam::123456789012:user/admin', is_current: 1, expires_at: null,
+    policy_due_at: nextPolicyDueAt(parsePolicies(JSON.stringify(policies)), at, Number.NEGATIVE_INFINITY),
   };
 }
 
@@ -61,6 +64,8 @@ for (const target of storeTargets) {
       const events = await store.db.selectFrom('events').selectAll().where('resources', 'like', '%/nochange/a%').execute();
       assert.equal(events.length, 1);
       assert.equal(events[0].detail_type, 'Parameter Store Policy Action');
+      const row = await store.db.selectFrom('parameter_versions').select('policy_due_at').where('name', '=', '/nochange/a').executeTakeFirstOrThrow();
+      assert.equal(row.policy_due_at, null, 'nothing is left for the scheduler to do on this version');
     });
 
     test('deleted parameters are forgotten after the account\'s retention period', async () => {

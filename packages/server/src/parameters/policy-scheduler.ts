@@ -3,8 +3,8 @@ import type { Logger } from '../logger.ts';
 import { deleteSecretNow, dueSecretDeletions } from '../secrets/secret-store.ts';
 import type { Db } from '../store/store.ts';
 import { parameterArn } from './names.ts';
-import { deleteParameter, purgeDeleted, type VersionRow } from './parameter-store.ts';
-import { decidePolicyActions } from './policy-decisions.ts';
+import { deleteParameter, duePolicies, purgeDeleted, setPolicyDueAt, type VersionRow } from './parameter-store.ts';
+import { decidePolicyActions, nextPolicyDueAt, policiesOfRow } from './policy-decisions.ts';
 import { DEFAULT_RETENTION_DAYS } from './restore.ts';
 
 export interface PolicySchedulerOptions {
@@ -53,7 +53,7 @@ export class PolicyScheduler {
   async runOnce(): Promise<void> {
     const { db, region } = this.options;
     const now = this.options.now();
-    const rows = await db.selectFrom('parameter_versions').selectAll().where('is_current', '=', 1).where('policies', '!=', '[]').execute();
+    const rows = await duePolicies(db, now, 500);
     for (const decision of decidePolicyActions(rows, now)) {
       const row = decision.row;
       const arn = parameterArn(region, row.account_id, row.name);
@@ -67,6 +67,16 @@ export class PolicyScheduler {
         await appendEvent(db, policyEvent(row, arn, decision.policy, now, decision.eventId,
           decision.policy === 'ExpirationNotification' ? 'The parameter expires soon' : 'The parameter has not changed for the period set in its policy'));
       }
+    }
+    // What is left for each version that was due (notifications fired; an expiration not yet): the next due time.
+    for (const row of rows) {
+      let next: number | null = null;
+      try {
+        next = nextPolicyDueAt(policiesOfRow(row), Number(row.last_modified_at), now);
+      } catch {
+        next = null;
+      }
+      await setPolicyDueAt(db, row, next);
     }
     const retention = await accountOptions(db, RETENTION_OPTION);
     // One purge with the default, then accounts with their own retention.

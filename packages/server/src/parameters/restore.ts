@@ -37,11 +37,11 @@ export async function listDeletedParameters(db: Db, accountId: string, name: str
 }
 
 /** Restores the most recent deletion of `name`. Throws when there is none or the name is in use. */
-export async function restoreDeletedParameter(db: Db, accountId: string, name: string): Promise<{ versions: number; deletedAt: number }> {
+export async function restoreDeletedParameter(db: Db, accountId: string, name: string, now: number): Promise<{ versions: number; deletedAt: number }> {
   const [latest] = await listDeleted(db, accountId, name);
   if (!latest) throw new Error(`No deleted parameter ${name} is kept in account ${accountId} (deleted parameters are kept ${DEFAULT_RETENTION_DAYS} days).`);
   try {
-    await restoreDeleted(db, latest);
+    await restoreDeleted(db, latest, now);
   } catch (error) {
     if (error instanceof RestoreConflict) throw new Error(`${name} exists again: delete or rename the current parameter before restoring the deleted one.`);
     throw error;

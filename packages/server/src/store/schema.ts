@@ -164,6 +164,7 @@ export interface ParameterVersionsTable {
   last_modified_user: string;
   is_current: number;
   expires_at: number | null;
+  policy_due_at: number | null;
 }
 
 export interface ParameterTagsTable {

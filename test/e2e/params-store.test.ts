@@ -350,6 +350,10 @@ describe('accounts are isolated', () => {
       const dataKeyBlob = blob.subarray(2, 2 + blob.readUInt16BE(0));
       const refused = await signedFetch(t.url, { target: 'TrentService.Decrypt', body: JSON.stringify({ CiphertextBlob: dataKeyBlob.toString('base64') }), credentials: other, service: 'kms' });
       assert.equal(refused.json.__type, 'AccessDeniedException');
+      // Naming A's parameter by its ARN is refused for B.
+      const byArn = await rejection(b.send(new GetParameterCommand({ Name: `arn:aws:ssm:us-east-1:${t.admin.accountId}:parameter/iso/secret` })));
+      assert.equal(byArn.name, 'AccessDeniedException');
+      assert.equal((await a.send(new GetParameterCommand({ Name: `arn:aws:ssm:us-east-1:${t.admin.accountId}:parameter/iso/secret:1`, WithDecryption: true }))).Parameter?.Value, 'only-for-a');
       // B's own parameter of the same name is B's.
       await b.send(new PutParameterCommand({ Name: '/iso/secret', Value: 'b-value', Type: 'String' }));
       assert.equal((await a.send(new GetParameterCommand({ Name: '/iso/secret', WithDecryption: true }))).Parameter?.Value, 'only-for-a');

@@ -44,7 +44,12 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
       return text;
     }
   };
-  const onName = (action: string) => (ctx: CallContext, input: { Name: string }) => [{ action, resource: arnOf(ctx, plainName(input.Name)) }];
+  /** A name given as an ARN is checked as that ARN (another account's is refused by the authoriser). */
+  const resourceOf = (ctx: CallContext, text: string) => {
+    const arn = /^(arn:aws[\w-]*:ssm:[\w-]*:\d{12}:parameter\/[^:]*)/.exec(text);
+    return arn ? arn[1] : arnOf(ctx, plainName(text));
+  };
+  const onName = (action: string) => (ctx: CallContext, input: { Name: string }) => [{ action, resource: resourceOf(ctx, input.Name) }];
   const nameResource = (ctx: CallContext, input: { Name: string }): AuditResource[] => [{ type: 'AWS::SSM::Parameter', name: plainName(input.Name), arn: arnOf(ctx, plainName(input.Name)) }];
   const namesResources = (ctx: CallContext, input: { Names: string[] }): AuditResource[] => input.Names.map((n) => ({ type: 'AWS::SSM::Parameter', name: plainName(n), arn: arnOf(ctx, plainName(n)) }));
 
@@ -258,7 +263,7 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
 
     defineOperation<ssm.GetParametersRequest, ssm.GetParametersResult>({
       service: 'ssm', name: 'GetParameters', readOnly: true,
-      permissions: (ctx, input) => input.Names.map((n) => ({ action: 'ssm:GetParameters', resource: arnOf(ctx, plainName(n)) })),
+      permissions: (ctx, input) => input.Names.map((n) => ({ action: 'ssm:GetParameters', resource: resourceOf(ctx, n) })),
       resources: namesResources,
       async handle(ctx, input) {
         const parameters: ssm.Parameter[] = [];
@@ -377,7 +382,7 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
 
     defineOperation<ssm.DeleteParametersRequest, ssm.DeleteParametersResult>({
       service: 'ssm', name: 'DeleteParameters', readOnly: false,
-      permissions: (ctx, input) => input.Names.map((n) => ({ action: 'ssm:DeleteParameters', resource: arnOf(ctx, plainName(n)) })),
+      permissions: (ctx, input) => input.Names.map((n) => ({ action: 'ssm:DeleteParameters', resource: resourceOf(ctx, n) })),
       resources: namesResources,
       async handle(ctx, input) {
         const deleted: string[] = [];

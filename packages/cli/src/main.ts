@@ -3,6 +3,9 @@ import { UsageError } from './config.ts';
 import { adminCommand } from './commands/admin.ts';
 import { auditCommand } from './commands/audit.ts';
 import { devCommand } from './commands/dev.ts';
+import { eventsCommand } from './commands/events.ts';
+import { execCommand } from './commands/exec.ts';
+import { paramsCommand } from './commands/params.ts';
 import { serverCommand } from './commands/server.ts';
 
 export function program(): Command {
@@ -13,7 +16,10 @@ export function program(): Command {
     .addCommand(devCommand())
     .addCommand(serverCommand())
     .addCommand(auditCommand())
-    .addCommand(adminCommand());
+    .addCommand(adminCommand())
+    .addCommand(paramsCommand())
+    .addCommand(execCommand())
+    .addCommand(eventsCommand());
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -8,3 +8,6 @@ export { chainKey } from './audit/chain.ts';
 export { verifyAuditChain, type VerifyResult } from './audit/verify.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { DEFAULT_BODY_LIMIT } from './api/http-server.ts';
+export { listDeletedParameters, restoreDeletedParameter, DEFAULT_RETENTION_DAYS } from './parameters/restore.ts';
+export { listEvents, getAccountOption, setAccountOption, WEBHOOK_OPTION, RETENTION_OPTION } from './events/event-store.ts';
+export { eventBody } from './events/webhook-delivery.ts';

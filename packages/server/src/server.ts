@@ -11,6 +11,12 @@ import { ApiPipeline } from './api/pipeline.ts';
 import { sigv4 } from './api/sigv4.ts';
 import { chainKey } from './audit/chain.ts';
 import { lookupEventsOperation } from './audit/lookup-events.ts';
+import { WebhookDelivery } from './events/webhook-delivery.ts';
+import { KeyService } from './kms/key-service.ts';
+import { PolicyScheduler } from './parameters/policy-scheduler.ts';
+import { kmsOperations } from './kms/operations.ts';
+import { parameterOperations } from './parameters/operations.ts';
+import { secretService } from './secrets/operations.ts';
 import { AuditWriter } from './audit/writer.ts';
 import type { RootKey } from './crypto/root-key.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -64,16 +70,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const keyRing = new KeyRing({ db: store.db, rootKey: options.rootKey, now });
   const audit = new AuditWriter({ store, key: chainKey(options.rootKey) });
+  const authorize = options.authorize ?? accountAdminAuthorizer;
+  const keys = new KeyService({ db: store.db, rootKey: options.rootKey, region, authorize });
+  const secrets = secretService({ db: store.db, keys, region, authorize });
   const operations: Operation[] = [
     ...settingsOperations({ db: store.db }),
     lookupEventsOperation({ db: store.db }),
+    ...kmsOperations({ db: store.db, keys }),
+    ...parameterOperations({ db: store.db, keys, region, references: secrets.references }),
+    ...secrets.operations,
   ];
   const pipeline = new ApiPipeline({
     region,
     services,
     operations,
     verify: sigv4<Principal>({ region, services: services.map((s) => s.model.metadata.signingName), lookupKey: (id) => keyRing.lookup(id), now }),
-    authorize: options.authorize ?? accountAdminAuthorizer,
+    authorize,
     audit,
     keyOwner: async (id) => (await findAccessKey(store.db, id))?.key.account_id,
     now,
@@ -88,6 +100,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (code === 'EADDRINUSE') throw new Error(`${options.host}:${options.port} is already in use: stop the other server, or choose another address with --listen HOST:PORT`);
     throw error;
   }
+  // Parameter policies and event delivery run from the store, so a restart resumes them.
+  const policyScheduler = new PolicyScheduler({ db: store.db, region, now, logger });
+  const webhooks = new WebhookDelivery({ db: store.db, region, now, logger });
+  policyScheduler.start();
+  webhooks.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -98,6 +115,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     app,
     async close() {
+      await Promise.all([policyScheduler.stop(), webhooks.stop()]);
       await app.close();
       await audit.flush();
       await store.close();

@@ -94,4 +94,136 @@ export interface Database {
   audit_head: AuditHeadTable;
   server_meta: ServerMetaTable;
   session_credentials: SessionCredentialsTable;
+  // Parameter Store, KMS, Secrets Manager (migration 0004-parameters)
+  kms_keys: KmsKeysTable;
+  kms_key_versions: KmsKeyVersionsTable;
+  kms_aliases: KmsAliasesTable;
+  parameter_versions: ParameterVersionsTable;
+  parameter_tags: ParameterTagsTable;
+  deleted_parameters: DeletedParametersTable;
+  secrets: SecretsTable;
+  secret_versions: SecretVersionsTable;
+  events: EventsTable;
+  account_options: AccountOptionsTable;
+}
+
+// Parameter Store, KMS, Secrets Manager (migration 0004-parameters)
+
+export interface KmsKeysTable {
+  key_id: string;
+  account_id: string;
+  description: string;
+  key_usage: string;
+  key_spec: string;
+  origin: string;
+  key_manager: 'CUSTOMER' | 'AWS';
+  key_state: 'Enabled' | 'Disabled' | 'PendingDeletion';
+  created_at: number;
+  deletion_at: number | null;
+  pending_window_days: number | null;
+  rotation_enabled: number;
+  rotation_period_days: number | null;
+  next_rotation_at: number | null;
+  current_version: number;
+  tags: string;
+}
+
+export interface KmsKeyVersionsTable {
+  key_id: string;
+  version: number;
+  /** Key material sealed under the root key (never plaintext). */
+  material_sealed: string;
+  created_at: number;
+  reason: string;
+}
+
+export interface KmsAliasesTable {
+  account_id: string;
+  alias_name: string;
+  target_key_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ParameterVersionsTable {
+  account_id: string;
+  name: string;
+  version: number;
+  parent_path: string;
+  type: 'String' | 'StringList' | 'SecureString';
+  /** Plain for String/StringList; KMS envelope ciphertext (base64) for SecureString. */
+  value: string;
+  key_id: string | null;
+  description: string | null;
+  allowed_pattern: string | null;
+  tier: string;
+  policies: string;
+  data_type: string;
+  labels: string;
+  last_modified_at: number;
+  last_modified_user: string;
+  is_current: number;
+  expires_at: number | null;
+  policy_due_at: number | null;
+}
+
+export interface ParameterTagsTable {
+  account_id: string;
+  name: string;
+  tags: string;
+}
+
+export interface DeletedParametersTable {
+  deletion_id: string;
+  account_id: string;
+  name: string;
+  deleted_at: number;
+  deleted_by: string;
+  versions: string;
+  tags: string;
+}
+
+export interface SecretsTable {
+  arn: string;
+  account_id: string;
+  name: string;
+  description: string | null;
+  kms_key_id: string | null;
+  created_at: number;
+  last_changed_at: number;
+  last_accessed_at: number | null;
+  deleted_at: number | null;
+  deletion_at: number | null;
+  tags: string;
+}
+
+export interface SecretVersionsTable {
+  secret_arn: string;
+  version_id: string;
+  stages: string;
+  secret_string: string | null;
+  secret_binary: string | null;
+  kms_key_id: string;
+  created_at: number;
+}
+
+export interface EventsTable {
+  event_id: string;
+  account_id: string;
+  created_at: number;
+  source: string;
+  detail_type: string;
+  resources: string;
+  detail: string;
+  delivered_at: number | null;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+}
+
+export interface AccountOptionsTable {
+  account_id: string;
+  option: string;
+  value: string;
+  updated_at: number;
 }

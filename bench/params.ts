@@ -1,0 +1,235 @@
+/**
+ * params: Parameter Store read throughput over loopback with SigV4, audit on.
+ *
+ *   npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres] [--only NAME] [--server-node-args '...']
+ *
+ * Scenarios: GetParameter of a String; GetParameter of a SecureString WithDecryption (KMS
+ * envelope, key under alias/aws/ssm); GetParametersByPath over a path of 100 parameters (one
+ * call = one page of 10, AWS's maximum; "walks/s" = complete 100-result walks per second).
+ *
+ * The server runs in a child process (bench/params-server.ts) on a fresh store; this process
+ * is the load generator with one keep-alive socket per client. Every request carries a valid
+ * SigV4 signature; a signature is reused for identical requests within the same second (as a
+ * client retrying the same call would produce), so that the load generator's CPU goes to
+ * sending, not hashing. Every answer must be 200 with the expected value, or it is an error.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import pg from 'pg';
+
+const REGION = 'us-east-1';
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const DEFAULT_PG_URL = 'postgres://root@127.0.0.1:5432/test';
+const GOALS = { GetParameter: 10_000, 'GetParameter SecureString': 5_000 };
+
+interface Server { url: string; accessKeyId: string; secretAccessKey: string; accountId: string; child: ChildProcess; cleanup(): Promise<void> }
+interface Result { store: string; scenario: string; clients: number; calls: number; callsPerSec: number; p50Ms: number; p99Ms: number; errors: number }
+
+export async function run(argv: string[]): Promise<void> {
+  const flags = parseArgs(argv);
+  const results: Result[] = [];
+  for (const store of flags.stores) {
+    let server: Server;
+    try {
+      server = await startServerProcess(store, flags.serverNodeArgs);
+    } catch (error) {
+      process.stdout.write(`${store}: skipped (${(error as Error).message})\n`);
+      continue;
+    }
+    try {
+      const client = new Client(server, flags.clients);
+      await seed(client);
+      for (const scenario of scenarios().filter((sc) => !flags.only || sc.name.includes(flags.only))) {
+        const check = await client.call(scenario.target, scenario.body);
+        if (check.status !== 200 || !scenario.ok(check.text)) throw new Error(`${scenario.name}: unexpected answer ${check.status} ${check.text.slice(0, 200)}`);
+        await measure(client, scenario, flags.clients, flags.warmupSec);
+        const r = await measure(client, scenario, flags.clients, flags.durationSec);
+        const result = { store, scenario: scenario.name, clients: flags.clients, ...r };
+        results.push(result);
+        process.stdout.write(`${store.padEnd(8)} ${scenario.name.padEnd(38)} ${String(flags.clients).padStart(3)} clients  ${r.callsPerSec.toFixed(0).padStart(7)} calls/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}${scenario.name.startsWith('GetParametersByPath') ? `  (${(r.callsPerSec / 10).toFixed(0)} walks/s of 100 results)` : ''}\n`);
+      }
+      client.destroy();
+    } finally {
+      await server.cleanup();
+    }
+  }
+  process.stdout.write(`\nGoals (sqlite, 64 clients): GetParameter ≥ ${GOALS.GetParameter}/s, SecureString with decryption ≥ ${GOALS['GetParameter SecureString']}/s, p99 < 20 ms. Load average: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; cores: ${os.cpus().length}.\n`);
+  const dir = path.join(HERE, 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `params-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), loadavg: os.loadavg(), results }, null, 2));
+  process.stdout.write(`Results: ${path.relative(process.cwd(), file)}\n`);
+}
+
+interface Scenario { name: string; target: string; body: string; ok(text: string): boolean }
+
+function scenarios(): Scenario[] {
+  return [
+    // The request pipeline alone (SigV4, audit, one indexed read): what every call costs before Parameter Store's own work.
+    { name: 'GetServiceSetting (pipeline baseline)', target: 'AmazonSSM.GetServiceSetting', body: JSON.stringify({ SettingId: '/ssm/parameter-store/high-throughput-enabled' }), ok: (t) => t.includes('"SettingValue"') },
+    { name: 'GetParameter String', target: 'AmazonSSM.GetParameter', body: JSON.stringify({ Name: '/bench/plain' }), ok: (t) => t.includes('"Value":"plain-value"') },
+    { name: 'GetParameter SecureString decrypted', target: 'AmazonSSM.GetParameter', body: JSON.stringify({ Name: '/bench/secure', WithDecryption: true }), ok: (t) => t.includes('"Value":"secure-value"') },
+    { name: 'GetParametersByPath (page of 10)', target: 'AmazonSSM.GetParametersByPath', body: JSON.stringify({ Path: '/bench/tree' }), ok: (t) => (t.match(/"Name":/g) ?? []).length === 10 },
+  ];
+}
+
+async function seed(client: Client): Promise<void> {
+  const puts = [
+    { Name: '/bench/plain', Value: 'plain-value', Type: 'String' },
+    { Name: '/bench/secure', Value: 'secure-value', Type: 'SecureString' },
+    ...Array.from({ length: 100 }, (_, i) => ({ Name: `/bench/tree/p${String(i).padStart(3, '0')}`, Value: `v${i}`, Type: 'String' })),
+  ];
+  for (const p of puts) {
+    const res = await client.call('AmazonSSM.PutParameter', JSON.stringify(p));
+    if (res.status !== 200) throw new Error(`seeding ${p.Name}: ${res.status} ${res.text}`);
+  }
+}
+
+async function measure(client: Client, scenario: Scenario, clients: number, seconds: number) {
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = performance.now() + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < end) {
+      const start = performance.now();
+      try {
+        const res = await client.call(scenario.target, scenario.body);
+        if (res.status !== 200 || !scenario.ok(res.text)) errors++;
+        else latencies.push(performance.now() - start);
+      } catch {
+        errors++;
+      }
+    }
+  };
+  const began = performance.now();
+  await Promise.all(Array.from({ length: clients }, worker));
+  const elapsed = (performance.now() - began) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
+  return { calls: latencies.length, callsPerSec: latencies.length / elapsed, p50Ms: pct(0.5), p99Ms: pct(0.99), errors };
+}
+
+class Client {
+  private readonly agent: http.Agent;
+  private readonly signer: SignatureV4;
+  private readonly endpoint: URL;
+  private readonly cache = new Map<string, { second: number; headers: Record<string, string> }>();
+
+  constructor(server: Server, clients: number) {
+    this.endpoint = new URL(server.url);
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+    this.signer = new SignatureV4({ credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey }, region: REGION, service: 'ssm', sha256: Hash.bind(null, 'sha256') });
+  }
+
+  private async headers(target: string, body: string): Promise<Record<string, string>> {
+    const second = Math.floor(Date.now() / 1000);
+    const key = `${target}\n${body}`;
+    const cached = this.cache.get(key);
+    if (cached && cached.second === second) return cached.headers;
+    const request = new HttpRequest({
+      method: 'POST', protocol: 'http:', hostname: this.endpoint.hostname, port: Number(this.endpoint.port), path: '/',
+      headers: { host: this.endpoint.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target }, body,
+    });
+    const signed = await this.signer.sign(request, { signingDate: new Date(second * 1000) });
+    const headers = { ...(signed.headers as Record<string, string>), 'content-length': String(Buffer.byteLength(body)) };
+    this.cache.set(key, { second, headers });
+    return headers;
+  }
+
+  async call(target: string, body: string): Promise<{ status: number; text: string }> {
+    const headers = await this.headers(target, body);
+    return new Promise((resolve, reject) => {
+      const req = http.request({ host: this.endpoint.hostname, port: Number(this.endpoint.port), method: 'POST', path: '/', headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  destroy(): void {
+    this.agent.destroy();
+  }
+}
+
+async function startServerProcess(store: string, nodeArgs: readonly string[]): Promise<Server> {
+  let location: string;
+  let dropSchema: (() => Promise<void>) | undefined;
+  if (store === 'postgres') {
+    const base = process.env.BOSUN_BENCH_DATABASE_URL ?? process.env.BOSUN_TEST_DATABASE_URL ?? DEFAULT_PG_URL;
+    const schema = `bosun_bench_${Date.now().toString(36)}`;
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect().catch((error: Error) => { throw new Error(`PostgreSQL at ${base} is unreachable: ${error.message}`); });
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.end();
+    const url = new URL(base);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    location = url.toString();
+    dropSchema = async () => {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP SCHEMA ${schema} CASCADE`);
+      await c.end();
+    };
+  } else {
+    location = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-params-'));
+  }
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(HERE, 'params-server.ts'), store, location], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk;
+      const nl = text.indexOf('\n');
+      if (nl >= 0) resolve(text.slice(0, nl));
+    });
+    child.once('exit', (code) => reject(new Error(`the server exited with ${code} before it was ready`)));
+  });
+  const info = JSON.parse(line) as Omit<Server, 'child' | 'cleanup'>;
+  return {
+    ...info,
+    child,
+    async cleanup() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      if (dropSchema) await dropSchema();
+      else fs.rmSync(location, { recursive: true, force: true });
+    },
+  };
+}
+
+function parseArgs(argv: string[]) {
+  const get = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  if (argv.includes('--help')) {
+    process.stdout.write("usage: npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres] [--only 'GetParameter String'] [--server-node-args '--cpu-prof']\n");
+    process.exit(0);
+  }
+  return {
+    durationSec: Number(get('duration') ?? 10),
+    warmupSec: Number(get('warmup') ?? 2),
+    clients: Number(get('clients') ?? 64),
+    stores: (get('store') ?? 'sqlite,postgres').split(','),
+    /** Extra node flags for the server process, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'. */
+    serverNodeArgs: (get('server-node-args') ?? '').split(' ').filter(Boolean),
+    only: get('only'),
+  };
+}
+
+// Run directly (tsx bench/params.ts) until bench/run.ts lists it.
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  await run(process.argv.slice(2));
+}

@@ -1,0 +1,168 @@
+import { sql, type Transaction } from 'kysely';
+import type { Db } from '../store/store.ts';
+import type { Database, DeletedParametersTable, ParameterVersionsTable } from '../store/schema.ts';
+
+/**
+ * Store queries for Parameter Store. Every version of a parameter is a row; the newest has
+ * is_current = 1, so reading a parameter is one indexed lookup. A deleted parameter's rows
+ * move, as they are (SecureStrings still encrypted), into deleted_parameters.
+ */
+
+export type VersionRow = ParameterVersionsTable;
+
+export async function getCurrent(db: Db, accountId: string, name: string): Promise<VersionRow | undefined> {
+  return db.selectFrom('parameter_versions').selectAll()
+    .where('account_id', '=', accountId).where('name', '=', name).where('is_current', '=', 1)
+    .executeTakeFirst();
+}
+
+export async function getVersions(db: Db, accountId: string, name: string): Promise<VersionRow[]> {
+  return db.selectFrom('parameter_versions').selectAll()
+    .where('account_id', '=', accountId).where('name', '=', name)
+    .orderBy('version').execute();
+}
+
+export class VersionConflict extends Error {}
+
+/**
+ * Writes a new version. `previous` is the version the caller read (undefined for a new
+ * parameter); when another write got there first, throws VersionConflict. `drop` removes the
+ * oldest version (the 100-version limit).
+ */
+export async function putVersion(db: Db, row: VersionRow, options: { previous?: number; drop?: number; tags?: string }): Promise<void> {
+  try {
+    await db.transaction().execute(async (tx) => {
+      if (options.previous !== undefined) {
+        const updated = await tx.updateTable('parameter_versions').set({ is_current: 0, expires_at: null, policy_due_at: null })
+          .where('account_id', '=', row.account_id).where('name', '=', row.name)
+          .where('version', '=', options.previous).where('is_current', '=', 1)
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) !== 1) throw new VersionConflict();
+      }
+      if (options.drop !== undefined) {
+        await tx.deleteFrom('parameter_versions').where('account_id', '=', row.account_id).where('name', '=', row.name).where('version', '=', options.drop).execute();
+      }
+      await tx.insertInto('parameter_versions').values(row).execute();
+      if (options.tags !== undefined) {
+        await tx.insertInto('parameter_tags').values({ account_id: row.account_id, name: row.name, tags: options.tags })
+          .onConflict((oc) => oc.columns(['account_id', 'name']).doUpdateSet({ tags: options.tags! })).execute();
+      }
+    });
+  } catch (error) {
+    if (error instanceof VersionConflict || isUniqueViolation(error)) throw new VersionConflict();
+    throw error;
+  }
+}
+
+/** Sets the labels of some versions in one transaction. */
+export async function setLabels(db: Db, accountId: string, name: string, changes: readonly { version: number; labels: readonly string[] }[]): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    for (const change of changes) {
+      await tx.updateTable('parameter_versions').set({ labels: JSON.stringify(change.labels) })
+        .where('account_id', '=', accountId).where('name', '=', name).where('version', '=', change.version).execute();
+    }
+  });
+}
+
+/** Moves a parameter's versions and tags to deleted_parameters; false when there was none. */
+export async function deleteParameter(
+  db: Db, accountId: string, name: string, deletion: { id: string; at: number; by: string },
+  options: { version?: number; also?: (tx: Transaction<Database>) => Promise<void> } = {},
+): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
+    const versions = await tx.selectFrom('parameter_versions').selectAll().where('account_id', '=', accountId).where('name', '=', name).orderBy('version').execute();
+    if (versions.length === 0) return false;
+    // Only the version the caller decided on: a newer write in the meantime wins.
+    if (options.version !== undefined && versions[versions.length - 1].version !== options.version) return false;
+    const existing = await tx.selectFrom('deleted_parameters').select('deletion_id').where('deletion_id', '=', deletion.id).executeTakeFirst();
+    if (existing) return false;
+    await options.also?.(tx);
+    const tags = await tx.selectFrom('parameter_tags').select('tags').where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
+    await tx.insertInto('deleted_parameters').values({
+      deletion_id: deletion.id, account_id: accountId, name, deleted_at: deletion.at, deleted_by: deletion.by,
+      versions: JSON.stringify(versions), tags: tags?.tags ?? '[]',
+    }).execute();
+    await tx.deleteFrom('parameter_versions').where('account_id', '=', accountId).where('name', '=', name).execute();
+    await tx.deleteFrom('parameter_tags').where('account_id', '=', accountId).where('name', '=', name).execute();
+    return true;
+  });
+}
+
+export interface ListOptions {
+  readonly after?: string;
+  readonly limit: number;
+  /** Only direct children of this path (one level). */
+  readonly parent?: string;
+  /** Only names under this path at any depth (path + '/'). */
+  readonly prefix?: string;
+}
+
+/** Current versions of an account's parameters, by name. */
+export async function listCurrent(db: Db, accountId: string, options: ListOptions): Promise<VersionRow[]> {
+  let query = db.selectFrom('parameter_versions').selectAll().where('account_id', '=', accountId).where('is_current', '=', 1);
+  if (options.parent !== undefined) query = query.where('parent_path', '=', options.parent);
+  if (options.prefix !== undefined) {
+    query = query.where(sql<string>`substr(name, 1, ${options.prefix.length})`, '=', options.prefix);
+  }
+  if (options.after !== undefined) query = query.where('name', '>', options.after);
+  return query.orderBy('name').limit(options.limit).execute();
+}
+
+export async function getTags(db: Db, accountId: string, names: readonly string[]): Promise<Map<string, string>> {
+  if (names.length === 0) return new Map();
+  const rows = await db.selectFrom('parameter_tags').select(['name', 'tags']).where('account_id', '=', accountId).where('name', 'in', names).execute();
+  return new Map(rows.map((r) => [r.name, r.tags]));
+}
+
+export async function listDeleted(db: Db, accountId: string, name: string): Promise<DeletedParametersTable[]> {
+  return db.selectFrom('deleted_parameters').selectAll().where('account_id', '=', accountId).where('name', '=', name).orderBy('deleted_at', 'desc').execute();
+}
+
+export class RestoreConflict extends Error {}
+
+/** Puts the versions of a deletion back; RestoreConflict when the name is in use again. */
+export async function restoreDeleted(db: Db, deleted: DeletedParametersTable, now: number): Promise<void> {
+  try {
+    await db.transaction().execute(async (tx) => {
+      const existing = await tx.selectFrom('parameter_versions').select('version').where('account_id', '=', deleted.account_id).where('name', '=', deleted.name).executeTakeFirst();
+      if (existing) throw new RestoreConflict();
+      const versions = JSON.parse(deleted.versions) as VersionRow[];
+      for (const v of versions) {
+        // A parameter restored after its expiration deleted it stays: its past expiration no longer applies.
+        const expired = v.expires_at !== null && Number(v.expires_at) <= now;
+        await tx.insertInto('parameter_versions').values(expired ? { ...v, expires_at: null, policy_due_at: null } : v).execute();
+      }
+      await tx.insertInto('parameter_tags').values({ account_id: deleted.account_id, name: deleted.name, tags: deleted.tags }).execute();
+      await tx.deleteFrom('deleted_parameters').where('deletion_id', '=', deleted.deletion_id).execute();
+    });
+  } catch (error) {
+    if (error instanceof RestoreConflict || isUniqueViolation(error)) throw new RestoreConflict();
+    throw error;
+  }
+}
+
+/** Current versions with a policy due at `now` or before (an index range), most overdue first. */
+export async function duePolicies(db: Db, now: number, limit: number): Promise<VersionRow[]> {
+  return db.selectFrom('parameter_versions').selectAll()
+    .where('policy_due_at', '<=', now).where('is_current', '=', 1).orderBy('policy_due_at').limit(limit).execute();
+}
+
+/** Moves a version's next policy time on, unless the version changed meanwhile. */
+export async function setPolicyDueAt(db: Db, row: VersionRow, dueAt: number | null): Promise<void> {
+  await db.updateTable('parameter_versions').set({ policy_due_at: dueAt })
+    .where('account_id', '=', row.account_id).where('name', '=', row.name).where('version', '=', row.version).where('is_current', '=', 1).execute();
+}
+
+/** Forgets deletions older than `before` (the retention period). */
+export async function purgeDeleted(db: Db, before: number, scope: { accountId?: string; except?: readonly string[] } = {}): Promise<number> {
+  let query = db.deleteFrom('deleted_parameters').where('deleted_at', '<', before);
+  if (scope.accountId) query = query.where('account_id', '=', scope.accountId);
+  if (scope.except && scope.except.length > 0) query = query.where('account_id', 'not in', scope.except);
+  const result = await query.executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string })?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

@@ -1,0 +1,99 @@
+import { appendEvent, accountOptions, RETENTION_OPTION } from '../events/event-store.ts';
+import type { Logger } from '../logger.ts';
+import { deleteSecretNow, dueSecretDeletions } from '../secrets/secret-store.ts';
+import type { Db } from '../store/store.ts';
+import { parameterArn } from './names.ts';
+import { deleteParameter, duePolicies, purgeDeleted, setPolicyDueAt, type VersionRow } from './parameter-store.ts';
+import { decidePolicyActions, nextPolicyDueAt, policiesOfRow } from './policy-decisions.ts';
+import { DEFAULT_RETENTION_DAYS } from './restore.ts';
+
+export interface PolicySchedulerOptions {
+  readonly db: Db;
+  readonly region: string;
+  readonly now: () => number;
+  readonly logger: Logger;
+  /** How often to look, ms. Default 1000. */
+  readonly intervalMs?: number;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/**
+ * The thin loop that applies parameter policies: every pass reads the current versions that
+ * carry policies, decides (policy-decisions.ts) and applies. Everything it needs is in the
+ * store, so a restart simply resumes: an expiration that fell due while the server was down is
+ * applied at the first pass. It also forgets deleted parameters past their retention and
+ * deletes secrets whose recovery window has ended.
+ */
+export class PolicyScheduler {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(private readonly options: PolicySchedulerOptions) {}
+
+  start(): void {
+    const tick = () => {
+      if (this.stopped) return;
+      this.running = this.runOnce().catch((error) => this.options.logger.error({ err: error }, 'parameter policy pass failed'))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs ?? 1000);
+        });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass at the current time. */
+  async runOnce(): Promise<void> {
+    const { db, region } = this.options;
+    const now = this.options.now();
+    const rows = await duePolicies(db, now, 500);
+    for (const decision of decidePolicyActions(rows, now)) {
+      const row = decision.row;
+      const arn = parameterArn(region, row.account_id, row.name);
+      if (decision.kind === 'expire') {
+        const deleted = await deleteParameter(db, row.account_id, row.name, { id: decision.eventId, at: now, by: 'bosun:parameter-policy:Expiration' }, {
+          version: row.version,
+          also: (tx) => appendEvent(tx, policyEvent(row, arn, 'Expiration', now, decision.eventId, 'Deleted: the Expiration policy\'s time has come')).then(() => undefined),
+        });
+        if (deleted) this.options.logger.info({ parameter: row.name, account: row.account_id }, 'parameter expired and deleted');
+      } else {
+        await appendEvent(db, policyEvent(row, arn, decision.policy, now, decision.eventId,
+          decision.policy === 'ExpirationNotification' ? 'The parameter expires soon' : 'The parameter has not changed for the period set in its policy'));
+      }
+    }
+    // What is left for each version that was due (notifications fired; an expiration not yet): the next due time.
+    for (const row of rows) {
+      let next: number | null = null;
+      try {
+        next = nextPolicyDueAt(policiesOfRow(row), Number(row.last_modified_at), now);
+      } catch {
+        next = null;
+      }
+      await setPolicyDueAt(db, row, next);
+    }
+    const retention = await accountOptions(db, RETENTION_OPTION);
+    // One purge with the default, then accounts with their own retention.
+    await purgeDeleted(db, now - DEFAULT_RETENTION_DAYS * DAY, { except: [...retention.keys()] });
+    for (const [accountId, days] of retention) await purgeDeleted(db, now - Number(days) * DAY, { accountId });
+    for (const secret of await dueSecretDeletions(db, now, 100)) await deleteSecretNow(db, secret.arn);
+  }
+}
+
+function policyEvent(row: VersionRow, arn: string, policy: string, at: number, eventId: string, reason: string) {
+  return {
+    eventId,
+    accountId: row.account_id,
+    at,
+    source: 'aws.ssm',
+    detailType: 'Parameter Store Policy Action',
+    resources: [arn],
+    detail: { 'parameter-name': row.name, 'parameter-type': row.type, 'parameter-version': row.version, 'policy-type': policy, 'action-status': 'Finished', 'action-reason': reason },
+  };
+}

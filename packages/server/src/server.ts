@@ -4,7 +4,7 @@ import { KeyRing } from './accounts/key-ring.ts';
 import { checkRootKey } from './accounts/admin.ts';
 import { findAccessKey } from './accounts/identity-store.ts';
 import type { Principal } from './accounts/principal.ts';
-import { accountAdminAuthorizer, type Authorizer } from './api/authorize.ts';
+import type { Authorizer } from './api/authorize.ts';
 import { createHttpServer } from './api/http-server.ts';
 import type { Operation, ServiceEntry } from './api/operation.ts';
 import { ApiPipeline } from './api/pipeline.ts';
@@ -15,6 +15,9 @@ import { AuditWriter } from './audit/writer.ts';
 import type { RootKey } from './crypto/root-key.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { settingsOperations } from './settings/operations.ts';
+import { PolicyAuthorizer } from './iam/authorizer.ts';
+import { iamOperations } from './iam/operations.ts';
+import { stsOperations } from './iam/sts-operations.ts';
 import { openStore, type Store } from './store/store.ts';
 
 export interface ServerOptions {
@@ -48,6 +51,8 @@ const services: ServiceEntry[] = [
   { name: 'kms', model: models.kms },
   { name: 'secretsmanager', model: models.secretsmanager },
   { name: 'cloudtrail', model: models.cloudtrail },
+  { name: 'iam', model: models.iam },
+  { name: 'sts', model: models.sts },
 ];
 
 /** Opens the store, wires the pipeline and listens. */
@@ -64,16 +69,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const keyRing = new KeyRing({ db: store.db, rootKey: options.rootKey, now });
   const audit = new AuditWriter({ store, key: chainKey(options.rootKey) });
+  const authorizer = new PolicyAuthorizer({ db: store.db, now });
   const operations: Operation[] = [
     ...settingsOperations({ db: store.db }),
     lookupEventsOperation({ db: store.db }),
+    ...iamOperations({ db: store.db, rootKey: options.rootKey, authorizer }),
+    ...stsOperations({ db: store.db, rootKey: options.rootKey, authorizer }),
   ];
   const pipeline = new ApiPipeline({
     region,
     services,
     operations,
     verify: sigv4<Principal>({ region, services: services.map((s) => s.model.metadata.signingName), lookupKey: (id) => keyRing.lookup(id), now }),
-    authorize: options.authorize ?? accountAdminAuthorizer,
+    authorize: options.authorize ?? authorizer.authorize,
     audit,
     keyOwner: async (id) => (await findAccessKey(store.db, id))?.key.account_id,
     now,

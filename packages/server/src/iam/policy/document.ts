@@ -32,6 +32,16 @@ export interface Statement {
   readonly principals?: Readonly<Record<string, readonly string[]>>;
   readonly notPrincipal: boolean;
   readonly conditions: readonly ConditionClause[];
+  /** `actions` compiled (case-insensitive, whole value). */
+  readonly actionMatchers: readonly RegExp[];
+  /** `resources` compiled, or undefined for a pattern with policy variables (compiled per request). */
+  readonly resourceMatchers: readonly (RegExp | undefined)[];
+}
+
+/** `*` matches any run of characters, `?` one character; the whole value must match. */
+export function globRegex(pattern: string, ignoreCase: boolean): RegExp {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${source}$`, ignoreCase ? 'is' : 's');
 }
 
 export interface PolicyDocument {
@@ -75,13 +85,13 @@ export function parsePolicy(text: string, kind: PolicyKind = 'identity'): Policy
   if (raw === undefined) throw malformed(SYNTAX);
   const list = Array.isArray(raw) ? raw : [raw];
   if (list.length === 0) throw malformed(SYNTAX);
-  const statements = list.map((s) => parseStatement(s, kind));
+  const statements = list.map((s) => parseStatement(s, kind, version));
   const sids = statements.map((s) => s.sid).filter((s): s is string => s !== undefined);
   if (new Set(sids).size !== sids.length) throw malformed('Statement IDs (SID) in a single policy must be unique.');
   return { version, statements };
 }
 
-function parseStatement(raw: unknown, kind: PolicyKind): Statement {
+function parseStatement(raw: unknown, kind: PolicyKind, version: string): Statement {
   if (!isObject(raw)) throw malformed(SYNTAX);
   for (const key of Object.keys(raw)) if (!STATEMENT_ELEMENTS.has(key)) throw malformed(SYNTAX);
   if (raw.Sid !== undefined && (typeof raw.Sid !== 'string' || !/^[A-Za-z0-9]*$/.test(raw.Sid))) {
@@ -110,10 +120,14 @@ function parseStatement(raw: unknown, kind: PolicyKind): Statement {
     if (resource !== '*' && !resource.startsWith('arn:')) throw malformed(`Resource ${resource} must be in ARN format or "*".`);
     if (resource.startsWith('arn:') && resource.split(':').length < 6) throw malformed(`Resource ${resource} must be in ARN format or "*".`);
   }
+  const lowered = actions.map((a) => a.toLowerCase());
+  const hasVariables = version === '2012-10-17';
   return {
     ...(typeof raw.Sid === 'string' ? { sid: raw.Sid } : {}),
+    actionMatchers: lowered.map((a) => globRegex(a, true)),
+    resourceMatchers: resources.map((r) => (hasVariables && r.includes('${') ? undefined : globRegex(r, false))),
     effect: raw.Effect,
-    actions: actions.map((a) => a.toLowerCase()),
+    actions: lowered,
     notAction: raw.NotAction !== undefined,
     resources,
     notResource: raw.NotResource !== undefined,

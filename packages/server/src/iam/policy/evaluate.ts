@@ -45,17 +45,15 @@ export function evaluate(policies: readonly PolicyDocument[], request: AuthzRequ
 }
 
 export function statementApplies(policy: PolicyDocument, statement: Statement, action: string, request: AuthzRequest): boolean {
-  const actionMatch = statement.actions.some((pattern) => globMatch(pattern, action));
+  const actionMatch = statement.actionMatchers.some((regex) => regex.test(action));
   if (actionMatch === statement.notAction) return false;
-  const resourceMatch = statement.resources.some((pattern) => resourceMatches(policy, pattern, request));
+  const resourceMatch = statement.resources.some((pattern, i) => {
+    if (pattern === '*') return true;
+    const compiled = statement.resourceMatchers[i] ?? patternRegex(policy, pattern, request.context, false);
+    return compiled !== undefined && compiled.test(request.resource);
+  });
   if (resourceMatch === statement.notResource) return false;
   return statement.conditions.every((clause) => conditionHolds(policy, clause, request.context));
-}
-
-function resourceMatches(policy: PolicyDocument, pattern: string, request: AuthzRequest): boolean {
-  if (pattern === '*') return true;
-  const regex = patternRegex(policy, pattern, request.context, false);
-  return regex !== undefined && regex.test(request.resource);
 }
 
 // ---------------------------------------------------------------------------

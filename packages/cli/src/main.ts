@@ -3,6 +3,7 @@ import { UsageError } from './config.ts';
 import { adminCommand } from './commands/admin.ts';
 import { auditCommand } from './commands/audit.ts';
 import { devCommand } from './commands/dev.ts';
+import { iamCommand } from './commands/iam.ts';
 import { serverCommand } from './commands/server.ts';
 
 export function program(): Command {
@@ -13,7 +14,8 @@ export function program(): Command {
     .addCommand(devCommand())
     .addCommand(serverCommand())
     .addCommand(auditCommand())
-    .addCommand(adminCommand());
+    .addCommand(adminCommand())
+    .addCommand(iamCommand());
 }
 
 export async function main(argv: string[]): Promise<void> {

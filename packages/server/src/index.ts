@@ -8,3 +8,5 @@ export { chainKey } from './audit/chain.ts';
 export { verifyAuditChain, type VerifyResult } from './audit/verify.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { DEFAULT_BODY_LIMIT } from './api/http-server.ts';
+export { adminAttachUserPolicy, adminListUserPolicies, adminPutUserPolicy, adminSimulate, IamAdminError } from './iam/admin.ts';
+export { AdministratorAccess, BosunManagedNodeRolePolicy } from './iam/policy/builtin.ts';

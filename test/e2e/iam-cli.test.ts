@@ -102,6 +102,13 @@ for (const engine of engines) {
       assert.equal(after.EvaluationResults[0].EvalDecision, 'implicitDeny');
       const missing = await cli(admin(), 'iam', 'get-user', '--user-name', 'nobody');
       assert.match(missing.stderr, /\(NoSuchEntity\) when calling the GetUser operation: The user with name nobody cannot be found\./);
+      const lastUsed = await ok(admin(), 'iam', 'get-access-key-last-used', '--access-key-id', bob.accessKeyId);
+      assert.equal(lastUsed.UserName, 'bob');
+      assert.equal(lastUsed.AccessKeyLastUsed.Region, REGION);
+      assert.ok(['ssm', 'iam'].includes(lastUsed.AccessKeyLastUsed.ServiceName), lastUsed.AccessKeyLastUsed.ServiceName);
+      assert.ok(lastUsed.AccessKeyLastUsed.LastUsedDate);
+      // The secret CreateAccessKey showed once is not in the audit trail.
+      assert.ok(!JSON.stringify((await auditRows(t)).map((r) => r.record)).includes(bob.secretAccessKey), 'access key secret in the audit trail');
       const malformed = await cli(admin(), 'iam', 'put-user-policy', '--user-name', 'bob', '--policy-name', 'x', '--policy-document', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Resource":"*"}]}');
       assert.match(malformed.stderr, /\(MalformedPolicyDocument\) when calling the PutUserPolicy operation: Policy statement must contain actions\./);
     });

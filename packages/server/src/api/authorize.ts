@@ -9,6 +9,8 @@ export interface AuthorizationRequest {
   /** Epoch ms: the request's arrival time (aws:CurrentTime). */
   readonly now: number;
   readonly region: string;
+  /** The called service's signing name (ssm, iam...), e.g. for an access key's last use. */
+  readonly service?: string;
 }
 
 /**

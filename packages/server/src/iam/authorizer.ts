@@ -4,7 +4,7 @@ import type { Authorizer, AuthorizationRequest } from '../api/authorize.ts';
 import type { Permission } from '../api/operation.ts';
 import type { Db } from '../store/store.ts';
 import type { IamEntityType } from '../store/schema.ts';
-import { attachedPolicies, defaultDocuments, groupsOfUser, inlinePolicies, tagsOf } from './iam-store.ts';
+import { attachedPolicies, defaultDocuments, groupsOfUser, inlinePolicies, recordAccessKeyUse, tagsOf } from './iam-store.ts';
 import { findBuiltinPolicy } from './policy/builtin.ts';
 import { buildContext, type PrincipalFacts } from './policy/context.ts';
 import { parsePolicy, type PolicyDocument } from './policy/document.ts';
@@ -14,6 +14,8 @@ export interface PrincipalPolicies {
   readonly documents: readonly PolicyDocument[];
   readonly tags: Readonly<Record<string, string>>;
 }
+
+const LAST_USED_GRANULARITY_MS = 10 * 60 * 1000;
 
 interface CacheEntry {
   readonly value: Promise<PrincipalPolicies>;
@@ -28,6 +30,8 @@ interface CacheEntry {
  */
 export class PolicyAuthorizer {
   private readonly cache = new Map<string, CacheEntry>();
+  /** When each access key's use was last written: at most once per LAST_USED_GRANULARITY_MS per key and process. */
+  private readonly lastUseWritten = new Map<string, number>();
   private readonly ttlMs: number;
 
   constructor(private readonly options: { db: Db; now: () => number; ttlMs?: number }) {
@@ -35,11 +39,25 @@ export class PolicyAuthorizer {
   }
 
   readonly authorize: Authorizer = async (principal, permissions, request) => {
+    if (request) await this.noteKeyUse(principal, request);
     if (permissions.length === 0) return;
     const policies = await this.policiesOf(principal);
     const facts = principalFacts(principal, policies.tags);
     for (const permission of permissions) decide(facts, policies.documents, permission, request);
   };
+
+  /**
+   * Keeps an access key's "last used" current without a write per call: AWS itself reports it
+   * with a granularity of hours ("within the previous 4 hours", GetAccessKeyLastUsed).
+   */
+  private async noteKeyUse(principal: Principal, request: AuthorizationRequest): Promise<void> {
+    if (principal.type !== 'IAMUser' || !request.service) return;
+    const last = this.lastUseWritten.get(principal.accessKeyId);
+    if (last !== undefined && request.now - last < LAST_USED_GRANULARITY_MS) return;
+    this.lastUseWritten.set(principal.accessKeyId, request.now);
+    if (this.lastUseWritten.size > 100_000) this.lastUseWritten.clear();
+    await recordAccessKeyUse(this.options.db, { accessKeyId: principal.accessKeyId, now: request.now, serviceName: request.service, region: request.region });
+  }
 
   invalidate(): void {
     this.cache.clear();

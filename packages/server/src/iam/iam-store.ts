@@ -194,3 +194,14 @@ export async function deleteUserRow(db: Db, accountId: string, userName: string)
     await tx.deleteFrom('users').where('account_id', '=', accountId).where('user_name', '=', userName).execute();
   });
 }
+
+/** Records that an access key was used (the key's last_used_at, and the service and region of that use). */
+export async function recordAccessKeyUse(db: Db, input: { accessKeyId: string; now: number; serviceName: string; region: string }): Promise<void> {
+  await db.updateTable('access_keys').set({ last_used_at: input.now }).where('access_key_id', '=', input.accessKeyId).execute();
+  await db.insertInto('iam_access_key_last_used').values({ access_key_id: input.accessKeyId, used_at: input.now, service_name: input.serviceName, region: input.region })
+    .onConflict((oc) => oc.column('access_key_id').doUpdateSet({ used_at: input.now, service_name: input.serviceName, region: input.region })).execute();
+}
+
+export async function accessKeyLastUsed(db: Db, accessKeyId: string) {
+  return db.selectFrom('iam_access_key_last_used').selectAll().where('access_key_id', '=', accessKeyId).executeTakeFirst();
+}

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { awsError, formatArn, parseArn, userArn, type iam } from '@bosun/protocol';
 import { accessKeySealContext } from '../accounts/key-ring.ts';
-import { createAccessKey, createUser, getUser, IdentityConflictError, MAX_ACCESS_KEYS_PER_USER } from '../accounts/identity-store.ts';
+import { createAccessKey, createUser, findAccessKey, getUser, IdentityConflictError, MAX_ACCESS_KEYS_PER_USER } from '../accounts/identity-store.ts';
 import { newAccessKeyId, newSecretAccessKey, newUserId } from '../accounts/ids.ts';
 import type { Principal } from '../accounts/principal.ts';
 import { defineOperation, type CallContext, type Operation } from '../api/operation.ts';
@@ -11,7 +11,7 @@ import type { IamEntityType } from '../store/schema.ts';
 import {
   addGroupMember, addPolicyVersion, attachedPolicies, attachmentCount, attachPolicy, deleteAccessKeyRow, deleteInlinePolicy, deletePolicyRow, deleteRoleRow,
   deleteUserRow, detachPolicy, getGroup, getInlinePolicy, getPolicyRow, getPolicyVersion, getRole, inlinePolicies, insertGroup, insertPolicy, insertRole,
-  listAccessKeyRows, listPolicyRows, listUserRows, policyVersionCount, putInlinePolicy, putTags, setAccessKeyStatus, tagsOf, userDependents,
+  accessKeyLastUsed, listAccessKeyRows, listPolicyRows, listUserRows, policyVersionCount, putInlinePolicy, putTags, setAccessKeyStatus, tagsOf, userDependents,
 } from './iam-store.ts';
 import { builtinPolicies, findBuiltinPolicy } from './policy/builtin.ts';
 import { buildContext } from './policy/context.ts';
@@ -277,6 +277,23 @@ export function iamOperations(deps: IamDeps): Operation[] {
         await requireUser(ctx, name);
         const rows = await listAccessKeyRows(db, account(ctx), name);
         return { AccessKeyMetadata: rows.map((r) => ({ UserName: r.user_name, AccessKeyId: r.access_key_id, Status: r.status, CreateDate: new Date(Number(r.created_at)) })), IsTruncated: false };
+      },
+    }),
+    defineOperation<iam.GetAccessKeyLastUsedRequest, iam.GetAccessKeyLastUsedResponse>({
+      service: 'iam', name: 'GetAccessKeyLastUsed', readOnly: true,
+      // The resource is the key's user, known only from the store: checked in handle.
+      permissions: () => [],
+      async handle(ctx, input) {
+        const key = await findAccessKey(db, input.AccessKeyId);
+        const resource = key && key.key.account_id === account(ctx) ? userArn(key.key.account_id, key.key.user_name, key.user.path) : `arn:aws:iam::${account(ctx)}:user/*`;
+        await authorizer.authorize(ctx.principal, [{ action: 'iam:GetAccessKeyLastUsed', resource }], { sourceIp: ctx.sourceIp, secureTransport: false, now: ctx.now, region: ctx.region });
+        if (!key || key.key.account_id !== account(ctx)) throw awsError('AccessDeniedException', `User: ${ctx.principal.arn} is not authorized to perform: iam:GetAccessKeyLastUsed on resource: access key ${input.AccessKeyId}`);
+        const used = await accessKeyLastUsed(db, input.AccessKeyId);
+        return {
+          UserName: key.key.user_name,
+          // AWS answers N/A for a key never used.
+          AccessKeyLastUsed: used ? { LastUsedDate: new Date(Number(used.used_at)), ServiceName: used.service_name, Region: used.region } : { ServiceName: 'N/A', Region: 'N/A' },
+        };
       },
     }),
     defineOperation<iam.UpdateAccessKeyRequest, Record<string, never>>({

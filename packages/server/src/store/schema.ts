@@ -158,6 +158,13 @@ export interface IamTagsTable {
   tag_value: string;
 }
 
+export interface IamAccessKeyLastUsedTable {
+  access_key_id: string;
+  used_at: number;
+  service_name: string;
+  region: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -176,4 +183,5 @@ export interface Database {
   iam_attachments: IamAttachmentsTable;
   iam_inline_policies: IamInlinePoliciesTable;
   iam_tags: IamTagsTable;
+  iam_access_key_last_used: IamAccessKeyLastUsedTable;
 }

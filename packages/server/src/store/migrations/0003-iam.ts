@@ -81,6 +81,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('tag_value', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('iam_tags_pk', ['account_id', 'entity_type', 'entity_name', 'tag_key'])
     .execute();
+  /** When, where and for which service an access key was last used (GetAccessKeyLastUsed). */
+  await db.schema.createTable('iam_access_key_last_used')
+    .addColumn('access_key_id', 'text', (c) => c.primaryKey())
+    .addColumn('used_at', 'bigint', (c) => c.notNull())
+    .addColumn('service_name', 'text', (c) => c.notNull())
+    .addColumn('region', 'text', (c) => c.notNull())
+    .execute();
   // Before access control every user was its account's administrator: keep it so on upgrade.
   const users = await db.selectFrom('users').select(['account_id', 'user_name', 'created_at']).execute();
   for (const user of users) {
@@ -92,7 +99,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['iam_tags', 'iam_inline_policies', 'iam_attachments', 'iam_policy_versions', 'iam_policies', 'iam_roles', 'iam_group_members', 'iam_groups']) {
+  for (const table of ['iam_access_key_last_used', 'iam_tags', 'iam_inline_policies', 'iam_attachments', 'iam_policy_versions', 'iam_policies', 'iam_roles', 'iam_group_members', 'iam_groups']) {
     await db.schema.dropTable(table).execute();
   }
 }

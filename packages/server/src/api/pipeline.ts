@@ -88,6 +88,7 @@ export class ApiPipeline {
     let status = 200;
     let body: string;
     let error: AwsError | undefined;
+    let wireCode: string | undefined;
     try {
       body = query ? await this.runQuery(req, query, call, now, requestId) : await this.run(req, call, now, requestId);
     } catch (thrown) {
@@ -96,12 +97,13 @@ export class ApiPipeline {
       if (query) {
         const wire = queryErrorOf(error);
         status = wire.status;
+        wireCode = wire.code;
         body = encodeQueryError(query.model, { code: wire.code, message: error.message, fault: errorCatalogue[error.code].fault }, requestId);
       } else {
         body = encodeJson(error.toJSON());
       }
     }
-    return this.finish(req, call, { now, requestId, status, body, error, contentType: query ? XML_CONTENT_TYPE : JSON_CONTENT_TYPE });
+    return this.finish(req, call, { now, requestId, status, body, error, errorCode: wireCode, contentType: query ? XML_CONTENT_TYPE : JSON_CONTENT_TYPE });
   }
 
   /**
@@ -113,7 +115,10 @@ export class ApiPipeline {
     const contentType = headerValue(req.headers['content-type']) ?? '';
     if (!contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) return undefined;
     const scope = credentialScopeService(req);
-    return scope ? this.querySigning.get(scope) : undefined;
+    if (scope) return this.querySigning.get(scope);
+    // Unsigned: the Action tells the service, so that the refusal is in its protocol.
+    const action = 'body' in req && Buffer.isBuffer(req.body) ? parseQueryBody(req.body.toString('utf8')).action : undefined;
+    return action ? [...this.querySigning.values()].find((service) => this.byAction.has(`${service.name}.${action}`)) : undefined;
   }
 
   private async runQuery(req: ApiRequest, service: ServiceEntry, call: CallRecord, now: number, requestId: string): Promise<string> {
@@ -205,7 +210,7 @@ export class ApiPipeline {
   private async finish(
     req: Omit<ApiRequest, 'body'>,
     call: CallRecord,
-    result: { now: number; requestId: string; status: number; body: string; error?: AwsError; contentType?: string },
+    result: { now: number; requestId: string; status: number; body: string; error?: AwsError; contentType?: string; /** The code on the wire, when the protocol renames it (AccessDenied). */ errorCode?: string },
   ): Promise<ApiResponse> {
     const accountId = call.principal?.accountId ?? (call.presentedAccessKeyId ? await this.options.keyOwner(call.presentedAccessKeyId).catch(() => undefined) : undefined);
     const record = buildRecord({
@@ -223,7 +228,7 @@ export class ApiPipeline {
       accountId,
       requestParameters: call.requestParameters,
       responseElements: call.responseElements,
-      errorCode: result.error?.code,
+      errorCode: result.errorCode ?? result.error?.code,
       errorMessage: result.error?.message,
       resources: call.resources,
     });

@@ -110,6 +110,8 @@ for (const engine of engines) {
       assert.ok(lastUsed.AccessKeyLastUsed.LastUsedDate);
       // The secret CreateAccessKey showed once is not in the audit trail.
       assert.ok(!JSON.stringify((await auditRows(t)).map((r) => r.record)).includes(bob.secretAccessKey), 'access key secret in the audit trail');
+      assert.ok(!t.log().includes(bob.secretAccessKey), 'access key secret in the server log');
+      assert.ok(!JSON.stringify(await t.server.store.db.selectFrom('access_keys').selectAll().execute()).includes(bob.secretAccessKey), 'access key secret stored in plaintext');
       const malformed = await cli(admin(), 'iam', 'put-user-policy', '--user-name', 'bob', '--policy-name', 'x', '--policy-document', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Resource":"*"}]}');
       assert.match(malformed.stderr, /\(MalformedPolicyDocument\) when calling the PutUserPolicy operation: Policy statement must contain actions\./);
     });
@@ -136,6 +138,9 @@ for (const engine of engines) {
       // The session token never reaches the audit trail.
       const trail = JSON.stringify((await auditRows(t)).map((r) => r.record));
       assert.ok(!trail.includes(session.sessionToken) && !trail.includes(session.secretAccessKey), 'session secret or token in the audit trail');
+      assert.ok(!t.log().includes(session.sessionToken) && !t.log().includes(session.secretAccessKey), 'session secret or token in the server log');
+      const stored = JSON.stringify(await t.server.store.db.selectFrom('session_credentials').selectAll().execute());
+      assert.ok(!stored.includes(session.sessionToken) && !stored.includes(session.secretAccessKey), 'session secret or token stored in plaintext');
 
       // Past its expiration (the server's clock and the client's moved together) the session is refused.
       const offset = 901_000;

@@ -37,7 +37,11 @@ export interface Operation<I = unknown, O = unknown> {
   readonly name: string;
   /** CloudTrail's readOnly: true for calls that change nothing. */
   readonly readOnly: boolean;
-  permissions(ctx: CallContext, input: I): readonly Permission[];
+  /**
+   * What the call needs to be allowed. May be async when the resources or their condition
+   * keys (e.g. a node's tags for `ssm:resourceTag/Env`) must be read from the store first.
+   */
+  permissions(ctx: CallContext, input: I): readonly Permission[] | Promise<readonly Permission[]>;
   /** Resources named in the audit event. */
   resources?(ctx: CallContext, input: I, output: O | undefined): readonly AuditResource[];
   handle(ctx: CallContext, input: I): Promise<O>;

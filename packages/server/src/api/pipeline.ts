@@ -145,7 +145,7 @@ export class ApiPipeline {
 
   private async authorizeAndHandle(req: ApiRequest, op: Operation, principal: Principal, input: unknown, call: CallRecord, now: number, requestId: string): Promise<unknown> {
     const ctx: CallContext = { principal, now, region: this.options.region, requestId, sourceIp: req.sourceIp };
-    await this.options.authorize(principal, op.permissions(ctx, input), { sourceIp: req.sourceIp, secureTransport: false, now, region: this.options.region, service: op.service });
+    await this.options.authorize(principal, await op.permissions(ctx, input), { sourceIp: req.sourceIp, secureTransport: false, now, region: this.options.region, service: op.service });
     let output: unknown;
     try {
       output = await op.handle(ctx, input);

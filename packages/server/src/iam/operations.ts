@@ -281,13 +281,15 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.GetAccessKeyLastUsedRequest, iam.GetAccessKeyLastUsedResponse>({
       service: 'iam', name: 'GetAccessKeyLastUsed', readOnly: true,
-      // The resource is the key's user, known only from the store: checked in handle.
-      permissions: () => [],
+      // The resource is the key's user, known only from the store.
+      async permissions(ctx, input) {
+        const key = await findAccessKey(db, input.AccessKeyId);
+        const mine = key && key.key.account_id === account(ctx);
+        return [{ action: 'iam:GetAccessKeyLastUsed', resource: mine ? userArn(key.key.account_id, key.key.user_name, key.user.path) : `arn:aws:iam::${account(ctx)}:user/*` }];
+      },
       async handle(ctx, input) {
         const key = await findAccessKey(db, input.AccessKeyId);
-        const resource = key && key.key.account_id === account(ctx) ? userArn(key.key.account_id, key.key.user_name, key.user.path) : `arn:aws:iam::${account(ctx)}:user/*`;
-        await authorizer.authorize(ctx.principal, [{ action: 'iam:GetAccessKeyLastUsed', resource }], { sourceIp: ctx.sourceIp, secureTransport: false, now: ctx.now, region: ctx.region });
-        if (!key || key.key.account_id !== account(ctx)) throw awsError('AccessDeniedException', `User: ${ctx.principal.arn} is not authorized to perform: iam:GetAccessKeyLastUsed on resource: access key ${input.AccessKeyId}`);
+        if (!key || key.key.account_id !== account(ctx)) throw noSuchEntity(`The Access Key with id ${input.AccessKeyId} cannot be found.`);
         const used = await accessKeyLastUsed(db, input.AccessKeyId);
         return {
           UserName: key.key.user_name,

@@ -101,6 +101,12 @@ for (const engine of engines) {
       await ok(admin(), 'iam', 'detach-group-policy', '--group-name', 'readers', '--policy-arn', 'arn:aws:iam::aws:policy/AdministratorAccess');
       const after = await ok(admin(), 'iam', 'simulate-principal-policy', '--policy-source-arn', `arn:aws:iam::${account}:user/bob`, '--action-names', 'ssm:DeleteParameter');
       assert.equal(after.EvaluationResults[0].EvalDecision, 'implicitDeny');
+      // IAM calls on an entity are authorised on its ARN with its path.
+      await ok(admin(), 'iam', 'create-user', '--user-name', 'erin', '--path', '/engineering/');
+      await ok(admin(), 'iam', 'put-user-policy', '--user-name', 'bob', '--policy-name', 'Engineering', '--policy-document', JSON.stringify({
+        Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:GetUser', Resource: `arn:aws:iam::${account}:user/engineering/*` }],
+      }));
+      assert.equal((await ok(bob, 'iam', 'get-user', '--user-name', 'erin')).User.Arn, `arn:aws:iam::${account}:user/engineering/erin`);
       const missing = await cli(admin(), 'iam', 'get-user', '--user-name', 'nobody');
       assert.match(missing.stderr, /\(NoSuchEntity\) when calling the GetUser operation: The user with name nobody cannot be found\./);
       const lastUsed = await ok(admin(), 'iam', 'get-access-key-last-used', '--access-key-id', bob.accessKeyId);

@@ -41,9 +41,7 @@ const MAX_POLICY_VERSIONS = 5;
 /**
  * The IAM operations (AWS Query protocol). Resources and actions as the Service
  * Authorization Reference lists them for IAM (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html):
- * user/…, group/…, role/…, policy/… ARNs without region. Entities are addressed by name with
- * the default path `/` (paths other than `/` are stored and shown, not used in the ARNs
- * that authorise calls on existing entities).
+ * user/…, group/…, role/…, policy/… ARNs without region, with the entity's path.
  */
 export function iamOperations(deps: IamDeps): Operation[] {
   const { db, rootKey, authorizer } = deps;
@@ -51,6 +49,11 @@ export function iamOperations(deps: IamDeps): Operation[] {
   const userRes = (ctx: CallContext, name: string, path = '/') => userArn(account(ctx), name, path);
   const roleRes = (ctx: CallContext, name: string, path = '/') => iamArn(account(ctx), `role${path}${name}`);
   const groupRes = (ctx: CallContext, name: string, path = '/') => iamArn(account(ctx), `group${path}${name}`);
+  // Calls on existing entities are authorised on their ARN with its real path, as on AWS
+  // (a policy on user/engineering/* covers users made with --path /engineering/).
+  const existingUserArn = async (ctx: CallContext, name: string) => userRes(ctx, name, (await getUser(db, account(ctx), name))?.path);
+  const existingGroupArn = async (ctx: CallContext, name: string) => groupRes(ctx, name, (await getGroup(db, account(ctx), name))?.path);
+  const existingRoleArn = async (ctx: CallContext, name: string) => roleRes(ctx, name, (await getRole(db, account(ctx), name))?.path);
   /** The caller's own user name when a user operation leaves UserName out (AWS: the caller's user). */
   const selfUser = (ctx: CallContext, name: string | undefined): string => {
     if (name) return name;
@@ -119,10 +122,10 @@ export function iamOperations(deps: IamDeps): Operation[] {
   });
 
   // Attach / detach / list attached, for users, groups and roles alike.
-  const entityFamilies: { type: IamEntityType; noun: 'User' | 'Group' | 'Role'; res: (ctx: CallContext, name: string) => string }[] = [
-    { type: 'user', noun: 'User', res: userRes },
-    { type: 'group', noun: 'Group', res: groupRes },
-    { type: 'role', noun: 'Role', res: roleRes },
+  const entityFamilies: { type: IamEntityType; noun: 'User' | 'Group' | 'Role'; res: (ctx: CallContext, name: string) => Promise<string> }[] = [
+    { type: 'user', noun: 'User', res: existingUserArn },
+    { type: 'group', noun: 'Group', res: existingGroupArn },
+    { type: 'role', noun: 'Role', res: existingRoleArn },
   ];
   type Named = Record<string, string>;
   const attachmentOps = entityFamilies.flatMap(({ type, noun, res }) => {
@@ -130,7 +133,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     return [
       defineOperation<Named & { PolicyArn: string }, Record<string, never>>({
         service: 'iam', name: `Attach${noun}Policy`, readOnly: false,
-        permissions: (ctx, input) => [{ action: `iam:Attach${noun}Policy`, resource: res(ctx, nameOf(input)), conditions: { 'iam:PolicyARN': input.PolicyArn } }],
+        permissions: async (ctx, input) => [{ action: `iam:Attach${noun}Policy`, resource: await res(ctx, nameOf(input)), conditions: { 'iam:PolicyARN': input.PolicyArn } }],
         async handle(ctx, input) {
           await requireEntity(ctx, type, nameOf(input));
           await requirePolicy(ctx, input.PolicyArn);
@@ -140,7 +143,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
       }),
       defineOperation<Named & { PolicyArn: string }, Record<string, never>>({
         service: 'iam', name: `Detach${noun}Policy`, readOnly: false,
-        permissions: (ctx, input) => [{ action: `iam:Detach${noun}Policy`, resource: res(ctx, nameOf(input)), conditions: { 'iam:PolicyARN': input.PolicyArn } }],
+        permissions: async (ctx, input) => [{ action: `iam:Detach${noun}Policy`, resource: await res(ctx, nameOf(input)), conditions: { 'iam:PolicyARN': input.PolicyArn } }],
         async handle(ctx, input) {
           await requireEntity(ctx, type, nameOf(input));
           if (!await detachPolicy(db, { accountId: account(ctx), entityType: type, entityName: nameOf(input), policyArn: input.PolicyArn })) {
@@ -151,7 +154,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
       }),
       defineOperation<Named, { AttachedPolicies: iam.AttachedPolicy[]; IsTruncated: boolean }>({
         service: 'iam', name: `ListAttached${noun}Policies`, readOnly: true,
-        permissions: (ctx, input) => [{ action: `iam:ListAttached${noun}Policies`, resource: res(ctx, nameOf(input)) }],
+        permissions: async (ctx, input) => [{ action: `iam:ListAttached${noun}Policies`, resource: await res(ctx, nameOf(input)) }],
         async handle(ctx, input) {
           await requireEntity(ctx, type, nameOf(input));
           const arns = await attachedPolicies(db, account(ctx), type, nameOf(input));
@@ -167,7 +170,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     return [
       defineOperation<Named & { PolicyName: string; PolicyDocument: string }, Record<string, never>>({
         service: 'iam', name: `Put${noun}Policy`, readOnly: false,
-        permissions: (ctx, input) => [{ action: `iam:Put${noun}Policy`, resource: res(ctx, nameOf(input)) }],
+        permissions: async (ctx, input) => [{ action: `iam:Put${noun}Policy`, resource: await res(ctx, nameOf(input)) }],
         async handle(ctx, input) {
           await requireEntity(ctx, type, nameOf(input));
           await putInlinePolicy(db, { accountId: account(ctx), entityType: type, entityName: nameOf(input), policyName: input.PolicyName, document: validDocument(input.PolicyDocument) });
@@ -176,7 +179,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
       }),
       defineOperation<Named & { PolicyName: string }, Named>({
         service: 'iam', name: `Get${noun}Policy`, readOnly: true,
-        permissions: (ctx, input) => [{ action: `iam:Get${noun}Policy`, resource: res(ctx, nameOf(input)) }],
+        permissions: async (ctx, input) => [{ action: `iam:Get${noun}Policy`, resource: await res(ctx, nameOf(input)) }],
         async handle(ctx, input) {
           await requireEntity(ctx, type, nameOf(input));
           const document = await getInlinePolicy(db, account(ctx), type, nameOf(input), input.PolicyName);
@@ -186,7 +189,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
       }),
       defineOperation<Named & { PolicyName: string }, Record<string, never>>({
         service: 'iam', name: `Delete${noun}Policy`, readOnly: false,
-        permissions: (ctx, input) => [{ action: `iam:Delete${noun}Policy`, resource: res(ctx, nameOf(input)) }],
+        permissions: async (ctx, input) => [{ action: `iam:Delete${noun}Policy`, resource: await res(ctx, nameOf(input)) }],
         async handle(ctx, input) {
           await requireEntity(ctx, type, nameOf(input));
           if (!await deleteInlinePolicy(db, account(ctx), type, nameOf(input), input.PolicyName)) {
@@ -216,7 +219,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.GetUserRequest, iam.GetUserResponse>({
       service: 'iam', name: 'GetUser', readOnly: true,
-      permissions: (ctx, input) => [{ action: 'iam:GetUser', resource: userRes(ctx, selfUser(ctx, input.UserName)) }],
+      permissions: async (ctx, input) => [{ action: 'iam:GetUser', resource: await existingUserArn(ctx, selfUser(ctx, input.UserName)) }],
       async handle(ctx, input) {
         const name = selfUser(ctx, input.UserName);
         const user = await requireUser(ctx, name);
@@ -233,7 +236,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.DeleteUserRequest, Record<string, never>>({
       service: 'iam', name: 'DeleteUser', readOnly: false,
-      permissions: (ctx, input) => [{ action: 'iam:DeleteUser', resource: userRes(ctx, input.UserName) }],
+      permissions: async (ctx, input) => [{ action: 'iam:DeleteUser', resource: await existingUserArn(ctx, input.UserName) }],
       async handle(ctx, input) {
         await requireUser(ctx, input.UserName);
         const blocking = await userDependents(db, account(ctx), input.UserName);
@@ -244,7 +247,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.TagUserRequest, Record<string, never>>({
       service: 'iam', name: 'TagUser', readOnly: false,
-      permissions: (ctx, input) => [{ action: 'iam:TagUser', resource: userRes(ctx, input.UserName),
+      permissions: async (ctx, input) => [{ action: 'iam:TagUser', resource: await existingUserArn(ctx, input.UserName),
         conditions: { ...Object.fromEntries(input.Tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value])), 'aws:TagKeys': input.Tags.map((t) => t.Key) } }],
       async handle(ctx, input) {
         await requireUser(ctx, input.UserName);
@@ -254,7 +257,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.CreateAccessKeyRequest, iam.CreateAccessKeyResponse>({
       service: 'iam', name: 'CreateAccessKey', readOnly: false,
-      permissions: (ctx, input) => [{ action: 'iam:CreateAccessKey', resource: userRes(ctx, selfUser(ctx, input.UserName)) }],
+      permissions: async (ctx, input) => [{ action: 'iam:CreateAccessKey', resource: await existingUserArn(ctx, selfUser(ctx, input.UserName)) }],
       async handle(ctx, input) {
         const name = selfUser(ctx, input.UserName);
         await requireUser(ctx, name);
@@ -271,7 +274,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.ListAccessKeysRequest, iam.ListAccessKeysResponse>({
       service: 'iam', name: 'ListAccessKeys', readOnly: true,
-      permissions: (ctx, input) => [{ action: 'iam:ListAccessKeys', resource: userRes(ctx, selfUser(ctx, input.UserName)) }],
+      permissions: async (ctx, input) => [{ action: 'iam:ListAccessKeys', resource: await existingUserArn(ctx, selfUser(ctx, input.UserName)) }],
       async handle(ctx, input) {
         const name = selfUser(ctx, input.UserName);
         await requireUser(ctx, name);
@@ -300,7 +303,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.UpdateAccessKeyRequest, Record<string, never>>({
       service: 'iam', name: 'UpdateAccessKey', readOnly: false,
-      permissions: (ctx, input) => [{ action: 'iam:UpdateAccessKey', resource: userRes(ctx, selfUser(ctx, input.UserName)) }],
+      permissions: async (ctx, input) => [{ action: 'iam:UpdateAccessKey', resource: await existingUserArn(ctx, selfUser(ctx, input.UserName)) }],
       async handle(ctx, input) {
         const name = selfUser(ctx, input.UserName);
         if (input.Status === 'Expired') throw awsError('InvalidInput', 'Status must be Active or Inactive.');
@@ -310,7 +313,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.DeleteAccessKeyRequest, Record<string, never>>({
       service: 'iam', name: 'DeleteAccessKey', readOnly: false,
-      permissions: (ctx, input) => [{ action: 'iam:DeleteAccessKey', resource: userRes(ctx, selfUser(ctx, input.UserName)) }],
+      permissions: async (ctx, input) => [{ action: 'iam:DeleteAccessKey', resource: await existingUserArn(ctx, selfUser(ctx, input.UserName)) }],
       async handle(ctx, input) {
         const name = selfUser(ctx, input.UserName);
         if (!await deleteAccessKeyRow(db, account(ctx), name, input.AccessKeyId)) throw noSuchEntity(`The Access Key with id ${input.AccessKeyId} cannot be found.`);
@@ -329,7 +332,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.AddUserToGroupRequest, Record<string, never>>({
       service: 'iam', name: 'AddUserToGroup', readOnly: false,
-      permissions: (ctx, input) => [{ action: 'iam:AddUserToGroup', resource: groupRes(ctx, input.GroupName) }],
+      permissions: async (ctx, input) => [{ action: 'iam:AddUserToGroup', resource: await existingGroupArn(ctx, input.GroupName) }],
       async handle(ctx, input) {
         await requireGroup(ctx, input.GroupName);
         await requireUser(ctx, input.UserName);
@@ -354,14 +357,14 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.GetRoleRequest, iam.GetRoleResponse>({
       service: 'iam', name: 'GetRole', readOnly: true,
-      permissions: (ctx, input) => [{ action: 'iam:GetRole', resource: roleRes(ctx, input.RoleName) }],
+      permissions: async (ctx, input) => [{ action: 'iam:GetRole', resource: await existingRoleArn(ctx, input.RoleName) }],
       async handle(ctx, input) {
         return { Role: roleOut(await requireRole(ctx, input.RoleName), await tagsOf(db, account(ctx), 'role', input.RoleName)) };
       },
     }),
     defineOperation<iam.DeleteRoleRequest, Record<string, never>>({
       service: 'iam', name: 'DeleteRole', readOnly: false,
-      permissions: (ctx, input) => [{ action: 'iam:DeleteRole', resource: roleRes(ctx, input.RoleName) }],
+      permissions: async (ctx, input) => [{ action: 'iam:DeleteRole', resource: await existingRoleArn(ctx, input.RoleName) }],
       async handle(ctx, input) {
         await requireRole(ctx, input.RoleName);
         if ((await attachedPolicies(db, account(ctx), 'role', input.RoleName)).length > 0) throw awsError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
@@ -372,7 +375,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.TagRoleRequest, Record<string, never>>({
       service: 'iam', name: 'TagRole', readOnly: false,
-      permissions: (ctx, input) => [{ action: 'iam:TagRole', resource: roleRes(ctx, input.RoleName),
+      permissions: async (ctx, input) => [{ action: 'iam:TagRole', resource: await existingRoleArn(ctx, input.RoleName),
         conditions: { ...Object.fromEntries(input.Tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value])), 'aws:TagKeys': input.Tags.map((t) => t.Key) } }],
       async handle(ctx, input) {
         await requireRole(ctx, input.RoleName);

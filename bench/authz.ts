@@ -14,7 +14,7 @@ import { GetServiceSettingCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { buildContext } from '../packages/server/src/iam/policy/context.ts';
 import { parsePolicy } from '../packages/server/src/iam/policy/document.ts';
 import { evaluate } from '../packages/server/src/iam/policy/evaluate.ts';
-import { putInlinePolicy } from '../packages/server/src/iam/iam-store.ts';
+import { attachPolicy, insertPolicy } from '../packages/server/src/iam/iam-store.ts';
 import { adminCreateAccessKey, adminCreateUser } from '../packages/server/src/accounts/admin.ts';
 import { startServer } from '../packages/server/src/server.ts';
 import { createLogger } from '../packages/server/src/logger.ts';
@@ -25,6 +25,7 @@ const SETTING = '/ssm/parameter-store/high-throughput-enabled';
 
 /** Ten policies of twenty statements; only the very last statement allows GetServiceSetting. */
 function policyTexts(): string[] {
+  // Each document stays under IAM's 6,144-character quota for a managed policy.
   const texts: string[] = [];
   for (let p = 0; p < 10; p++) {
     const statements = [];
@@ -72,9 +73,13 @@ async function throughput(authorize: boolean, seconds: number, concurrency: numb
   try {
     await fixtures.account(server.store, rootKey, { accountId: ACCOUNT, now: Date.now() });
     await adminCreateUser(server.store, { accountId: ACCOUNT, userName: 'bench', now: Date.now() });
+    // Ten customer managed policies attached to the user (IAM's default quota per user).
     const texts = policyTexts();
     for (let i = 0; i < texts.length; i++) {
-      await putInlinePolicy(server.store.db, { accountId: ACCOUNT, entityType: 'user', entityName: 'bench', policyName: `p${i}`, document: texts[i] });
+      const arn = `arn:aws:iam::${ACCOUNT}:policy/bench${i}`;
+      const now = Date.now();
+      await insertPolicy(server.store.db, { policy_arn: arn, account_id: ACCOUNT, policy_name: `bench${i}`, policy_id: `ANPABENCH${i}`, path: '/', description: null, default_version: 'v1', next_version: 2, created_at: now, updated_at: now }, texts[i]);
+      await attachPolicy(server.store.db, { accountId: ACCOUNT, entityType: 'user', entityName: 'bench', policyArn: arn, now });
     }
     const key = await adminCreateAccessKey(server.store, rootKey, { accountId: ACCOUNT, userName: 'bench', now: Date.now() });
     const client = new SSMClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, maxAttempts: 1 });

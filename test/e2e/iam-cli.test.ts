@@ -107,6 +107,10 @@ for (const engine of engines) {
         Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:GetUser', Resource: `arn:aws:iam::${account}:user/engineering/*` }],
       }));
       assert.equal((await ok(bob, 'iam', 'get-user', '--user-name', 'erin')).User.Arn, `arn:aws:iam::${account}:user/engineering/erin`);
+      // IAM's quotas: 2,048 characters of inline policies per user.
+      const big = JSON.stringify({ Version: '2012-10-17', Statement: Array.from({ length: 40 }, (_, i) => ({ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: `arn:aws:ssm:*:*:parameter/p${i}/*` })) });
+      const tooBig = await cli(admin(), 'iam', 'put-user-policy', '--user-name', 'bob', '--policy-name', 'Big', '--policy-document', big);
+      assert.match(tooBig.stderr, /\(LimitExceeded\) when calling the PutUserPolicy operation: Maximum policy size of 2048 bytes exceeded for user bob/);
       const missing = await cli(admin(), 'iam', 'get-user', '--user-name', 'nobody');
       assert.match(missing.stderr, /\(NoSuchEntity\) when calling the GetUser operation: The user with name nobody cannot be found\./);
       const lastUsed = await ok(admin(), 'iam', 'get-access-key-last-used', '--access-key-id', bob.accessKeyId);

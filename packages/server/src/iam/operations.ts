@@ -39,6 +39,16 @@ const noSuchEntity = (message: string) => awsError('NoSuchEntity', message);
 const MAX_POLICY_VERSIONS = 5;
 
 /**
+ * IAM quotas (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html):
+ * policy sizes count characters other than whitespace; inline policies are counted together
+ * per entity; managed policies attached per user, group or role.
+ */
+const MANAGED_POLICY_SIZE = 6144;
+const INLINE_POLICY_SIZE: Record<IamEntityType, number> = { user: 2048, group: 5120, role: 10240 };
+const ATTACHED_POLICIES: Record<IamEntityType, number> = { user: 10, group: 10, role: 10 };
+const policySize = (text: string) => text.replace(/\s/g, '').length;
+
+/**
  * The IAM operations (AWS Query protocol). Resources and actions as the Service
  * Authorization Reference lists them for IAM (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html):
  * user/…, group/…, role/…, policy/… ARNs without region, with the entity's path.
@@ -110,6 +120,10 @@ export function iamOperations(deps: IamDeps): Operation[] {
     parsePolicy(text, kind);
     return text;
   }
+  function validManagedDocument(text: string): string {
+    if (policySize(text) > MANAGED_POLICY_SIZE) throw awsError('LimitExceeded', `Cannot exceed quota for PolicySize: ${MANAGED_POLICY_SIZE}`);
+    return validDocument(text);
+  }
   const userOut = (row: { user_name: string; user_id: string; path: string; created_at: number; account_id: string }, tags?: iam.Tag[]): iam.User => ({
     Path: row.path, UserName: row.user_name, UserId: row.user_id, Arn: userArn(row.account_id, row.user_name, row.path), CreateDate: new Date(Number(row.created_at)),
     ...(tags && tags.length > 0 ? { Tags: tags } : {}),
@@ -137,6 +151,10 @@ export function iamOperations(deps: IamDeps): Operation[] {
         async handle(ctx, input) {
           await requireEntity(ctx, type, nameOf(input));
           await requirePolicy(ctx, input.PolicyArn);
+          const attached = await attachedPolicies(db, account(ctx), type, nameOf(input));
+          if (!attached.includes(input.PolicyArn) && attached.length >= ATTACHED_POLICIES[type]) {
+            throw awsError('LimitExceeded', `Cannot exceed quota for PoliciesPer${noun}: ${ATTACHED_POLICIES[type]}`);
+          }
           await attachPolicy(db, { accountId: account(ctx), entityType: type, entityName: nameOf(input), policyArn: input.PolicyArn, now: ctx.now });
           return changed({});
         },
@@ -173,7 +191,12 @@ export function iamOperations(deps: IamDeps): Operation[] {
         permissions: async (ctx, input) => [{ action: `iam:Put${noun}Policy`, resource: await res(ctx, nameOf(input)) }],
         async handle(ctx, input) {
           await requireEntity(ctx, type, nameOf(input));
-          await putInlinePolicy(db, { accountId: account(ctx), entityType: type, entityName: nameOf(input), policyName: input.PolicyName, document: validDocument(input.PolicyDocument) });
+          const document = validDocument(input.PolicyDocument);
+          const others = (await inlinePolicies(db, account(ctx), type, nameOf(input))).filter((p) => p.policy_name !== input.PolicyName);
+          if (others.reduce((sum, p) => sum + policySize(p.document), policySize(document)) > INLINE_POLICY_SIZE[type]) {
+            throw awsError('LimitExceeded', `Maximum policy size of ${INLINE_POLICY_SIZE[type]} bytes exceeded for ${type} ${nameOf(input)}`);
+          }
+          await putInlinePolicy(db, { accountId: account(ctx), entityType: type, entityName: nameOf(input), policyName: input.PolicyName, document });
           return changed({});
         },
       }),
@@ -396,7 +419,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
           policy_arn: arn, account_id: account(ctx), policy_name: input.PolicyName, policy_id: uniqueId('ANPA'), path, description: input.Description ?? null,
           default_version: 'v1', next_version: 2, created_at: ctx.now, updated_at: ctx.now,
         };
-        await insertPolicy(db, row, validDocument(input.PolicyDocument));
+        await insertPolicy(db, row, validManagedDocument(input.PolicyDocument));
         return { Policy: await describePolicy(arn) };
       },
     }),
@@ -431,7 +454,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
         if (await policyVersionCount(db, input.PolicyArn) >= MAX_POLICY_VERSIONS) {
           throw awsError('LimitExceeded', `A managed policy can have up to ${MAX_POLICY_VERSIONS} versions. Before you create a new version, you must delete an existing version.`);
         }
-        const versionId = await addPolicyVersion(db, { policyArn: input.PolicyArn, document: validDocument(input.PolicyDocument), setAsDefault: input.SetAsDefault === true, now: ctx.now });
+        const versionId = await addPolicyVersion(db, { policyArn: input.PolicyArn, document: validManagedDocument(input.PolicyDocument), setAsDefault: input.SetAsDefault === true, now: ctx.now });
         return changed({ PolicyVersion: { VersionId: versionId, IsDefaultVersion: input.SetAsDefault === true, CreateDate: new Date(ctx.now) } });
       },
     }),

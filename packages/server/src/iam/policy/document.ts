@@ -51,9 +51,6 @@ export interface PolicyDocument {
 
 export type PolicyKind = 'identity' | 'trust';
 
-/** IAM's quota on a managed policy document (characters, whitespace excluded is not modelled). */
-export const MANAGED_POLICY_MAX_LENGTH = 6144;
-
 const OPERATORS = new Set([
   'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike',
   'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals',

@@ -24,7 +24,7 @@ const ACCOUNT = '111122223333';
 const SETTING = '/ssm/parameter-store/high-throughput-enabled';
 
 /** Ten policies of twenty statements; only the very last statement allows GetServiceSetting. */
-function policyTexts(): string[] {
+export function policyTexts(): string[] {
   // Each document stays under IAM's 6,144-character quota for a managed policy.
   const texts: string[] = [];
   for (let p = 0; p < 10; p++) {

@@ -15,10 +15,10 @@ import { fixtures } from '../testing/fixtures.ts';
 import { storeTargets, type TestStore } from '../testing/stores.ts';
 import { PolicyAuthorizer } from './authorizer.ts';
 import {
-  addGroupMember, addPolicyVersion, attachedPolicies, attachmentCount, attachPolicy, defaultDocuments, deleteInlinePolicy, detachPolicy, groupsOfUser,
+  addGroupMember, addPolicyVersion, ensureManagedNodeRole, MANAGED_NODE_ROLE_NAME, attachedPolicies, attachmentCount, attachPolicy, defaultDocuments, deleteInlinePolicy, detachPolicy, groupsOfUser,
   inlinePolicies, insertGroup, insertPolicy, insertRole, putInlinePolicy, putTags, tagsOf,
 } from './iam-store.ts';
-import { AdministratorAccess } from './policy/builtin.ts';
+import { AdministratorAccess, BosunManagedNodeRolePolicy } from './policy/builtin.ts';
 
 const ACCOUNT = '111122223333';
 const policy = (statement: Record<string, unknown>) => JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
@@ -103,6 +103,19 @@ for (const target of storeTargets) {
       await authz.authorize(dave, [read]);
       clock += 5_000;
       await assert.rejects(Promise.resolve(authz.authorize(dave, [read])));
+    });
+
+    test('the default managed node role is created once, trusted by ssm.amazonaws.com, with the node policy', async () => {
+      const first = await ensureManagedNodeRole(store.db, { accountId: ACCOUNT, roleId: 'AROAFIRST', now: T0, policyArn: BosunManagedNodeRolePolicy.arn });
+      const again = await ensureManagedNodeRole(store.db, { accountId: ACCOUNT, roleId: 'AROASECOND', now: T0, policyArn: BosunManagedNodeRolePolicy.arn });
+      assert.equal(first.role_name, MANAGED_NODE_ROLE_NAME);
+      assert.equal(again.role_id, 'AROAFIRST');
+      assert.match(first.trust_policy, /ssm\.amazonaws\.com/);
+      assert.deepEqual(await attachedPolicies(store.db, ACCOUNT, 'role', MANAGED_NODE_ROLE_NAME), [BosunManagedNodeRolePolicy.arn]);
+      const node = assumedRolePrincipal({ accountId: ACCOUNT, roleName: first.role_name, roleId: first.role_id, sessionName: 'mi-0123456789abcdef0', accessKeyId: 'ASIAX' });
+      const authz = new PolicyAuthorizer({ db: store.db, now: () => clock });
+      await authz.authorize(node, [{ action: 'ssmmessages:OpenControlChannel', resource: '*' }]);
+      await assert.rejects(Promise.resolve(authz.authorize(node, [{ action: 'ssm:PutParameter', resource: `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/x` }])));
     });
 
     test('a role session is authorised by its role\'s policies', async () => {

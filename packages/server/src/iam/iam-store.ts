@@ -205,3 +205,27 @@ export async function recordAccessKeyUse(db: Db, input: { accessKeyId: string; n
 export async function accessKeyLastUsed(db: Db, accessKeyId: string) {
   return db.selectFrom('iam_access_key_last_used').selectAll().where('access_key_id', '=', accessKeyId).executeTakeFirst();
 }
+
+/** The role managed nodes act as when their activation names none. */
+export const MANAGED_NODE_ROLE_NAME = 'BosunManagedNodeRole';
+
+/**
+ * Makes sure an account has the default role of managed nodes: trusted by the Systems
+ * Manager service (as AWS's activation roles are, https://docs.aws.amazon.com/systems-manager/latest/userguide/hybrid-multicloud-service-role.html)
+ * and holding BosunManagedNodeRolePolicy. Returns the role; `roleId` is used when it has to be created.
+ */
+export async function ensureManagedNodeRole(db: Db, input: { accountId: string; roleId: string; now: number; policyArn: string }): Promise<IamRolesTable> {
+  const existing = await getRole(db, input.accountId, MANAGED_NODE_ROLE_NAME);
+  if (existing) return existing;
+  const row: IamRolesTable = {
+    account_id: input.accountId, role_name: MANAGED_NODE_ROLE_NAME, role_id: input.roleId, path: '/',
+    trust_policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ssm.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+    description: 'The role Bosun managed nodes act as.', max_session_duration: 3600, created_at: input.now,
+  };
+  await db.transaction().execute(async (tx) => {
+    await tx.insertInto('iam_roles').values(row).onConflict((oc) => oc.columns(['account_id', 'role_name']).doNothing()).execute();
+    await tx.insertInto('iam_attachments').values({ account_id: input.accountId, entity_type: 'role', entity_name: MANAGED_NODE_ROLE_NAME, policy_arn: input.policyArn, attached_at: input.now })
+      .onConflict((oc) => oc.columns(['account_id', 'entity_type', 'entity_name', 'policy_arn']).doNothing()).execute();
+  });
+  return (await getRole(db, input.accountId, MANAGED_NODE_ROLE_NAME))!;
+}

@@ -90,6 +90,26 @@ for (const engine of engines) {
       assert.deepEqual(audited.map((r) => r.record.errorCode ?? 'ok'), ['ok', 'AccessDenied']);
     });
 
+    test('a deactivated or deleted access key stops working at once', async () => {
+      await ok(admin(), 'iam', 'create-user', '--user-name', 'temp');
+      await ok(admin(), 'iam', 'attach-user-policy', '--user-name', 'temp', '--policy-arn', 'arn:aws:iam::aws:policy/AdministratorAccess');
+      const created = await ok(admin(), 'iam', 'create-access-key', '--user-name', 'temp');
+      const temp = { accessKeyId: created.AccessKey.AccessKeyId, secretAccessKey: created.AccessKey.SecretAccessKey };
+      await ok(temp, 'sts', 'get-caller-identity');
+      await ok(admin(), 'iam', 'update-access-key', '--user-name', 'temp', '--access-key-id', temp.accessKeyId, '--status', 'Inactive');
+      assert.match((await cli(temp, 'sts', 'get-caller-identity')).stderr, /\(InvalidClientTokenId\)/);
+      const keys = await ok(admin(), 'iam', 'list-access-keys', '--user-name', 'temp');
+      assert.equal(keys.AccessKeyMetadata[0].Status, 'Inactive');
+      await ok(admin(), 'iam', 'update-access-key', '--user-name', 'temp', '--access-key-id', temp.accessKeyId, '--status', 'Active');
+      await ok(temp, 'sts', 'get-caller-identity');
+      await ok(admin(), 'iam', 'delete-access-key', '--user-name', 'temp', '--access-key-id', temp.accessKeyId);
+      assert.match((await cli(temp, 'ssm', 'get-service-setting', '--setting-id', '/ssm/opsinsights/opscenter')).stderr, /UnrecognizedClientException/);
+      const conflict = await cli(admin(), 'iam', 'delete-user', '--user-name', 'temp');
+      assert.match(conflict.stderr, /\(DeleteConflict\) when calling the DeleteUser operation: Cannot delete entity, must delete attached policies first\./);
+      await ok(admin(), 'iam', 'detach-user-policy', '--user-name', 'temp', '--policy-arn', 'arn:aws:iam::aws:policy/AdministratorAccess');
+      await ok(admin(), 'iam', 'delete-user', '--user-name', 'temp');
+    });
+
     test('users, groups and simulation through the IAM API', async () => {
       const users = await ok(admin(), 'iam', 'list-users');
       assert.deepEqual(users.Users.map((u: { UserName: string }) => u.UserName), ['admin', 'bob']);

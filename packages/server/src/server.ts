@@ -73,7 +73,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const operations: Operation[] = [
     ...settingsOperations({ db: store.db }),
     lookupEventsOperation({ db: store.db }),
-    ...iamOperations({ db: store.db, rootKey: options.rootKey, authorizer }),
+    ...iamOperations({ db: store.db, rootKey: options.rootKey, authorizer, forgetKey: (id) => keyRing.forget(id) }),
     ...stsOperations({ db: store.db, rootKey: options.rootKey, authorizer }),
   ];
   const pipeline = new ApiPipeline({

@@ -23,6 +23,8 @@ export interface IamDeps {
   readonly db: Db;
   readonly rootKey: RootKey;
   readonly authorizer: PolicyAuthorizer;
+  /** Drops a key from the SigV4 key cache, so that deactivating or deleting it takes effect at once here. */
+  readonly forgetKey?: (accessKeyId: string) => void;
 }
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -54,7 +56,7 @@ const policySize = (text: string) => text.replace(/\s/g, '').length;
  * user/…, group/…, role/…, policy/… ARNs without region, with the entity's path.
  */
 export function iamOperations(deps: IamDeps): Operation[] {
-  const { db, rootKey, authorizer } = deps;
+  const { db, rootKey, authorizer, forgetKey } = deps;
   const account = (ctx: CallContext) => ctx.principal.accountId;
   const userRes = (ctx: CallContext, name: string, path = '/') => userArn(account(ctx), name, path);
   const roleRes = (ctx: CallContext, name: string, path = '/') => iamArn(account(ctx), `role${path}${name}`);
@@ -331,6 +333,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
         const name = selfUser(ctx, input.UserName);
         if (input.Status === 'Expired') throw awsError('InvalidInput', 'Status must be Active or Inactive.');
         if (!await setAccessKeyStatus(db, account(ctx), name, input.AccessKeyId, input.Status)) throw noSuchEntity(`The Access Key with id ${input.AccessKeyId} cannot be found.`);
+        forgetKey?.(input.AccessKeyId);
         return {};
       },
     }),
@@ -340,6 +343,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
       async handle(ctx, input) {
         const name = selfUser(ctx, input.UserName);
         if (!await deleteAccessKeyRow(db, account(ctx), name, input.AccessKeyId)) throw noSuchEntity(`The Access Key with id ${input.AccessKeyId} cannot be found.`);
+        forgetKey?.(input.AccessKeyId);
         return {};
       },
     }),

@@ -40,6 +40,14 @@ const iamArn = (accountId: string, resource: string) => formatArn({ service: 'ia
 const noSuchEntity = (message: string) => awsError('NoSuchEntity', message);
 const MAX_POLICY_VERSIONS = 5;
 
+/** The resource of a call and the condition keys it brings (its tags). */
+interface Target {
+  readonly resource: string;
+  readonly conditions: Readonly<Record<string, string | readonly string[]>>;
+}
+const withConditions = (target: Target, extra: Readonly<Record<string, string | readonly string[]>>): Target =>
+  ({ resource: target.resource, conditions: { ...target.conditions, ...extra } });
+
 /**
  * IAM quotas (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html):
  * policy sizes count characters other than whitespace; inline policies are counted together
@@ -63,9 +71,16 @@ export function iamOperations(deps: IamDeps): Operation[] {
   const groupRes = (ctx: CallContext, name: string, path = '/') => iamArn(account(ctx), `group${path}${name}`);
   // Calls on existing entities are authorised on their ARN with its real path, as on AWS
   // (a policy on user/engineering/* covers users made with --path /engineering/).
-  const existingUserArn = async (ctx: CallContext, name: string) => userRes(ctx, name, (await getUser(db, account(ctx), name))?.path);
-  const existingGroupArn = async (ctx: CallContext, name: string) => groupRes(ctx, name, (await getGroup(db, account(ctx), name))?.path);
-  const existingRoleArn = async (ctx: CallContext, name: string) => roleRes(ctx, name, (await getRole(db, account(ctx), name))?.path);
+  // Users and roles also bring their tags as aws:ResourceTag/ and iam:ResourceTag/ keys.
+  const resourceTags = async (ctx: CallContext, type: IamEntityType, name: string): Promise<Record<string, string>> =>
+    Object.fromEntries((await tagsOf(db, account(ctx), type, name)).flatMap((t) => [[`aws:ResourceTag/${t.Key}`, t.Value], [`iam:ResourceTag/${t.Key}`, t.Value]]));
+  const existingUserArn = async (ctx: CallContext, name: string): Promise<Target> =>
+    ({ resource: userRes(ctx, name, (await getUser(db, account(ctx), name))?.path), conditions: await resourceTags(ctx, 'user', name) });
+  const existingGroupArn = async (ctx: CallContext, name: string): Promise<Target> =>
+    ({ resource: groupRes(ctx, name, (await getGroup(db, account(ctx), name))?.path), conditions: {} });
+  const existingRoleArn = async (ctx: CallContext, name: string): Promise<Target> =>
+    ({ resource: roleRes(ctx, name, (await getRole(db, account(ctx), name))?.path), conditions: await resourceTags(ctx, 'role', name) });
+  const requestTags = (tags: readonly iam.Tag[]) => ({ ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value])), 'aws:TagKeys': tags.map((t) => t.Key) });
   /** The caller's own user name when a user operation leaves UserName out (AWS: the caller's user). */
   const selfUser = (ctx: CallContext, name: string | undefined): string => {
     if (name) return name;
@@ -138,7 +153,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
   });
 
   // Attach / detach / list attached, for users, groups and roles alike.
-  const entityFamilies: { type: IamEntityType; noun: 'User' | 'Group' | 'Role'; res: (ctx: CallContext, name: string) => Promise<string> }[] = [
+  const entityFamilies: { type: IamEntityType; noun: 'User' | 'Group' | 'Role'; res: (ctx: CallContext, name: string) => Promise<Target> }[] = [
     { type: 'user', noun: 'User', res: existingUserArn },
     { type: 'group', noun: 'Group', res: existingGroupArn },
     { type: 'role', noun: 'Role', res: existingRoleArn },
@@ -149,7 +164,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     return [
       defineOperation<Named & { PolicyArn: string }, Record<string, never>>({
         service: 'iam', name: `Attach${noun}Policy`, readOnly: false,
-        permissions: async (ctx, input) => [{ action: `iam:Attach${noun}Policy`, resource: await res(ctx, nameOf(input)), conditions: { 'iam:PolicyARN': input.PolicyArn } }],
+        permissions: async (ctx, input) => [{ action: `iam:Attach${noun}Policy`, ...withConditions(await res(ctx, nameOf(input)), { 'iam:PolicyARN': input.PolicyArn }) }],
         async handle(ctx, input) {
           await requireEntity(ctx, type, nameOf(input));
           await requirePolicy(ctx, input.PolicyArn);
@@ -163,7 +178,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
       }),
       defineOperation<Named & { PolicyArn: string }, Record<string, never>>({
         service: 'iam', name: `Detach${noun}Policy`, readOnly: false,
-        permissions: async (ctx, input) => [{ action: `iam:Detach${noun}Policy`, resource: await res(ctx, nameOf(input)), conditions: { 'iam:PolicyARN': input.PolicyArn } }],
+        permissions: async (ctx, input) => [{ action: `iam:Detach${noun}Policy`, ...withConditions(await res(ctx, nameOf(input)), { 'iam:PolicyARN': input.PolicyArn }) }],
         async handle(ctx, input) {
           await requireEntity(ctx, type, nameOf(input));
           if (!await detachPolicy(db, { accountId: account(ctx), entityType: type, entityName: nameOf(input), policyArn: input.PolicyArn })) {
@@ -174,7 +189,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
       }),
       defineOperation<Named, { AttachedPolicies: iam.AttachedPolicy[]; IsTruncated: boolean }>({
         service: 'iam', name: `ListAttached${noun}Policies`, readOnly: true,
-        permissions: async (ctx, input) => [{ action: `iam:ListAttached${noun}Policies`, resource: await res(ctx, nameOf(input)) }],
+        permissions: async (ctx, input) => [{ action: `iam:ListAttached${noun}Policies`, ...await res(ctx, nameOf(input)) }],
         async handle(ctx, input) {
           await requireEntity(ctx, type, nameOf(input));
           const arns = await attachedPolicies(db, account(ctx), type, nameOf(input));
@@ -190,7 +205,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     return [
       defineOperation<Named & { PolicyName: string; PolicyDocument: string }, Record<string, never>>({
         service: 'iam', name: `Put${noun}Policy`, readOnly: false,
-        permissions: async (ctx, input) => [{ action: `iam:Put${noun}Policy`, resource: await res(ctx, nameOf(input)) }],
+        permissions: async (ctx, input) => [{ action: `iam:Put${noun}Policy`, ...await res(ctx, nameOf(input)) }],
         async handle(ctx, input) {
           await requireEntity(ctx, type, nameOf(input));
           const document = validDocument(input.PolicyDocument);
@@ -204,7 +219,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
       }),
       defineOperation<Named & { PolicyName: string }, Named>({
         service: 'iam', name: `Get${noun}Policy`, readOnly: true,
-        permissions: async (ctx, input) => [{ action: `iam:Get${noun}Policy`, resource: await res(ctx, nameOf(input)) }],
+        permissions: async (ctx, input) => [{ action: `iam:Get${noun}Policy`, ...await res(ctx, nameOf(input)) }],
         async handle(ctx, input) {
           await requireEntity(ctx, type, nameOf(input));
           const document = await getInlinePolicy(db, account(ctx), type, nameOf(input), input.PolicyName);
@@ -214,7 +229,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
       }),
       defineOperation<Named & { PolicyName: string }, Record<string, never>>({
         service: 'iam', name: `Delete${noun}Policy`, readOnly: false,
-        permissions: async (ctx, input) => [{ action: `iam:Delete${noun}Policy`, resource: await res(ctx, nameOf(input)) }],
+        permissions: async (ctx, input) => [{ action: `iam:Delete${noun}Policy`, ...await res(ctx, nameOf(input)) }],
         async handle(ctx, input) {
           await requireEntity(ctx, type, nameOf(input));
           if (!await deleteInlinePolicy(db, account(ctx), type, nameOf(input), input.PolicyName)) {
@@ -244,7 +259,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.GetUserRequest, iam.GetUserResponse>({
       service: 'iam', name: 'GetUser', readOnly: true,
-      permissions: async (ctx, input) => [{ action: 'iam:GetUser', resource: await existingUserArn(ctx, selfUser(ctx, input.UserName)) }],
+      permissions: async (ctx, input) => [{ action: 'iam:GetUser', ...await existingUserArn(ctx, selfUser(ctx, input.UserName)) }],
       async handle(ctx, input) {
         const name = selfUser(ctx, input.UserName);
         const user = await requireUser(ctx, name);
@@ -261,7 +276,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.DeleteUserRequest, Record<string, never>>({
       service: 'iam', name: 'DeleteUser', readOnly: false,
-      permissions: async (ctx, input) => [{ action: 'iam:DeleteUser', resource: await existingUserArn(ctx, input.UserName) }],
+      permissions: async (ctx, input) => [{ action: 'iam:DeleteUser', ...await existingUserArn(ctx, input.UserName) }],
       async handle(ctx, input) {
         await requireUser(ctx, input.UserName);
         const blocking = await userDependents(db, account(ctx), input.UserName);
@@ -272,8 +287,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.TagUserRequest, Record<string, never>>({
       service: 'iam', name: 'TagUser', readOnly: false,
-      permissions: async (ctx, input) => [{ action: 'iam:TagUser', resource: await existingUserArn(ctx, input.UserName),
-        conditions: { ...Object.fromEntries(input.Tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value])), 'aws:TagKeys': input.Tags.map((t) => t.Key) } }],
+      permissions: async (ctx, input) => [{ action: 'iam:TagUser', ...withConditions(await existingUserArn(ctx, input.UserName), requestTags(input.Tags)) }],
       async handle(ctx, input) {
         await requireUser(ctx, input.UserName);
         await putTags(db, account(ctx), 'user', input.UserName, input.Tags);
@@ -282,7 +296,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.CreateAccessKeyRequest, iam.CreateAccessKeyResponse>({
       service: 'iam', name: 'CreateAccessKey', readOnly: false,
-      permissions: async (ctx, input) => [{ action: 'iam:CreateAccessKey', resource: await existingUserArn(ctx, selfUser(ctx, input.UserName)) }],
+      permissions: async (ctx, input) => [{ action: 'iam:CreateAccessKey', ...await existingUserArn(ctx, selfUser(ctx, input.UserName)) }],
       async handle(ctx, input) {
         const name = selfUser(ctx, input.UserName);
         await requireUser(ctx, name);
@@ -299,7 +313,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.ListAccessKeysRequest, iam.ListAccessKeysResponse>({
       service: 'iam', name: 'ListAccessKeys', readOnly: true,
-      permissions: async (ctx, input) => [{ action: 'iam:ListAccessKeys', resource: await existingUserArn(ctx, selfUser(ctx, input.UserName)) }],
+      permissions: async (ctx, input) => [{ action: 'iam:ListAccessKeys', ...await existingUserArn(ctx, selfUser(ctx, input.UserName)) }],
       async handle(ctx, input) {
         const name = selfUser(ctx, input.UserName);
         await requireUser(ctx, name);
@@ -328,7 +342,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.UpdateAccessKeyRequest, Record<string, never>>({
       service: 'iam', name: 'UpdateAccessKey', readOnly: false,
-      permissions: async (ctx, input) => [{ action: 'iam:UpdateAccessKey', resource: await existingUserArn(ctx, selfUser(ctx, input.UserName)) }],
+      permissions: async (ctx, input) => [{ action: 'iam:UpdateAccessKey', ...await existingUserArn(ctx, selfUser(ctx, input.UserName)) }],
       async handle(ctx, input) {
         const name = selfUser(ctx, input.UserName);
         if (input.Status === 'Expired') throw awsError('InvalidInput', 'Status must be Active or Inactive.');
@@ -339,7 +353,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.DeleteAccessKeyRequest, Record<string, never>>({
       service: 'iam', name: 'DeleteAccessKey', readOnly: false,
-      permissions: async (ctx, input) => [{ action: 'iam:DeleteAccessKey', resource: await existingUserArn(ctx, selfUser(ctx, input.UserName)) }],
+      permissions: async (ctx, input) => [{ action: 'iam:DeleteAccessKey', ...await existingUserArn(ctx, selfUser(ctx, input.UserName)) }],
       async handle(ctx, input) {
         const name = selfUser(ctx, input.UserName);
         if (!await deleteAccessKeyRow(db, account(ctx), name, input.AccessKeyId)) throw noSuchEntity(`The Access Key with id ${input.AccessKeyId} cannot be found.`);
@@ -359,7 +373,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.AddUserToGroupRequest, Record<string, never>>({
       service: 'iam', name: 'AddUserToGroup', readOnly: false,
-      permissions: async (ctx, input) => [{ action: 'iam:AddUserToGroup', resource: await existingGroupArn(ctx, input.GroupName) }],
+      permissions: async (ctx, input) => [{ action: 'iam:AddUserToGroup', ...await existingGroupArn(ctx, input.GroupName) }],
       async handle(ctx, input) {
         await requireGroup(ctx, input.GroupName);
         await requireUser(ctx, input.UserName);
@@ -384,14 +398,14 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.GetRoleRequest, iam.GetRoleResponse>({
       service: 'iam', name: 'GetRole', readOnly: true,
-      permissions: async (ctx, input) => [{ action: 'iam:GetRole', resource: await existingRoleArn(ctx, input.RoleName) }],
+      permissions: async (ctx, input) => [{ action: 'iam:GetRole', ...await existingRoleArn(ctx, input.RoleName) }],
       async handle(ctx, input) {
         return { Role: roleOut(await requireRole(ctx, input.RoleName), await tagsOf(db, account(ctx), 'role', input.RoleName)) };
       },
     }),
     defineOperation<iam.DeleteRoleRequest, Record<string, never>>({
       service: 'iam', name: 'DeleteRole', readOnly: false,
-      permissions: async (ctx, input) => [{ action: 'iam:DeleteRole', resource: await existingRoleArn(ctx, input.RoleName) }],
+      permissions: async (ctx, input) => [{ action: 'iam:DeleteRole', ...await existingRoleArn(ctx, input.RoleName) }],
       async handle(ctx, input) {
         await requireRole(ctx, input.RoleName);
         if ((await attachedPolicies(db, account(ctx), 'role', input.RoleName)).length > 0) throw awsError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
@@ -402,8 +416,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
     }),
     defineOperation<iam.TagRoleRequest, Record<string, never>>({
       service: 'iam', name: 'TagRole', readOnly: false,
-      permissions: async (ctx, input) => [{ action: 'iam:TagRole', resource: await existingRoleArn(ctx, input.RoleName),
-        conditions: { ...Object.fromEntries(input.Tags.map((t) => [`aws:RequestTag/${t.Key}`, t.Value])), 'aws:TagKeys': input.Tags.map((t) => t.Key) } }],
+      permissions: async (ctx, input) => [{ action: 'iam:TagRole', ...withConditions(await existingRoleArn(ctx, input.RoleName), requestTags(input.Tags)) }],
       async handle(ctx, input) {
         await requireRole(ctx, input.RoleName);
         await putTags(db, account(ctx), 'role', input.RoleName, input.Tags);

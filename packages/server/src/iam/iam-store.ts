@@ -179,12 +179,12 @@ export async function deleteAccessKeyRow(db: Db, accountId: string, userName: st
   return Number(result.numDeletedRows) > 0;
 }
 
-/** What still hangs on a user (AWS refuses DeleteUser with DeleteConflict until they are removed). */
+/** What must go before a user can be deleted (AWS refuses DeleteUser with DeleteConflict until then), as IAM words it. */
 export async function userDependents(db: Db, accountId: string, userName: string): Promise<string | undefined> {
-  if ((await listAccessKeyRows(db, accountId, userName)).length > 0) return 'access keys';
-  if ((await attachedPolicies(db, accountId, 'user', userName)).length > 0) return 'attached policies';
-  if ((await inlinePolicies(db, accountId, 'user', userName)).length > 0) return 'policies';
-  if ((await groupsOfUser(db, accountId, userName)).length > 0) return 'groups';
+  if ((await listAccessKeyRows(db, accountId, userName)).length > 0) return 'delete access keys';
+  if ((await attachedPolicies(db, accountId, 'user', userName)).length > 0) return 'detach all policies';
+  if ((await inlinePolicies(db, accountId, 'user', userName)).length > 0) return 'delete policies';
+  if ((await groupsOfUser(db, accountId, userName)).length > 0) return 'remove user from all groups';
   return undefined;
 }
 

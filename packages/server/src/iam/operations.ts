@@ -280,7 +280,7 @@ export function iamOperations(deps: IamDeps): Operation[] {
       async handle(ctx, input) {
         await requireUser(ctx, input.UserName);
         const blocking = await userDependents(db, account(ctx), input.UserName);
-        if (blocking) throw awsError('DeleteConflict', `Cannot delete entity, must delete ${blocking} first.`);
+        if (blocking) throw awsError('DeleteConflict', `Cannot delete entity, must ${blocking} first.`);
         await deleteUserRow(db, account(ctx), input.UserName);
         return changed({});
       },

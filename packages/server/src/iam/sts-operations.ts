@@ -4,7 +4,7 @@ import { issueSessionCredentials } from '../accounts/session-credentials.ts';
 import { defineOperation, type Operation } from '../api/operation.ts';
 import type { RootKey } from '../crypto/root-key.ts';
 import type { Db } from '../store/store.ts';
-import { decide, denialMessage, principalFacts, type PolicyAuthorizer } from './authorizer.ts';
+import { decide, principalFacts, type PolicyAuthorizer } from './authorizer.ts';
 import { getRole } from './iam-store.ts';
 import { buildContext } from './policy/context.ts';
 import { parsePolicy, type PolicyDocument } from './policy/document.ts';
@@ -40,7 +40,8 @@ export function stsOperations(deps: StsDeps): Operation[] {
       auditOutput: (output) => (output?.Credentials ? { ...output, Credentials: { ...output.Credentials, SessionToken: 'HIDDEN_DUE_TO_SECURITY_REASONS' } } : output),
       async handle(ctx, input) {
         const permission = { action: 'sts:AssumeRole', resource: input.RoleArn };
-        const denied = () => awsError('AccessDeniedException', denialMessage(ctx.principal.arn, permission, false));
+        // STS names no policy when the role does not trust the caller (or does not exist).
+        const denied = () => awsError('AccessDeniedException', `User: ${ctx.principal.arn} is not authorized to perform: sts:AssumeRole on resource: ${input.RoleArn}`);
         const arn = parseArn(input.RoleArn);
         if (!arn || arn.service !== 'iam' || !arn.resource.startsWith('role/')) throw awsError('ValidationException', `${input.RoleArn} is invalid`);
         if (arn.accountId !== ctx.principal.accountId) throw denied();
@@ -51,9 +52,8 @@ export function stsOperations(deps: StsDeps): Operation[] {
         const facts = principalFacts(ctx.principal, policies.tags);
         const request = { sourceIp: ctx.sourceIp, secureTransport: false, now: ctx.now, region: ctx.region };
         const trust = trustDecision(parsePolicy(role.trust_policy, 'trust'), ctx.principal, buildContext(facts, request), input.RoleArn);
-        if (trust === 'deny' || trust === 'none') {
-          throw awsError('AccessDeniedException', denialMessage(ctx.principal.arn, permission, trust === 'deny'));
-        }
+        if (trust === 'none') throw denied();
+        if (trust === 'deny') throw awsError('AccessDeniedException', `${denied().message} with an explicit deny in a resource-based policy`);
         // Trust granted to the account (not the caller by name): the caller's own policies must allow it too.
         if (trust === 'account') decide(facts, policies.documents, permission, request);
         const seconds = input.DurationSeconds ?? DEFAULT_SESSION_SECONDS;

@@ -5,6 +5,7 @@
 const benchmarks: Record<string, () => Promise<{ run(argv: string[]): Promise<void> }>> = {
   api: () => import('./api.ts'),
   params: () => import('./params.ts'),
+  authz: () => import('./authz.ts'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const SERVICES = ['ssm', 'kms', 'secretsmanager', 'cloudtrail'] as const;
+const SERVICES = ['ssm', 'kms', 'secretsmanager', 'cloudtrail', 'iam', 'sts'] as const;
 type ServiceName = (typeof SERVICES)[number];
 
 const BOTOCORE_COMMIT = '0e6e2404b85dc336dd2889814e089bde7d1a4c55';
@@ -37,14 +37,16 @@ interface BotoShape {
   pattern?: string;
   enum?: string[];
   sensitive?: boolean;
+  /** Query-protocol error shapes: the wire code and status (e.g. NoSuchEntity, 404). */
+  error?: { code?: string; httpStatusCode?: number };
 }
 interface BotoOperation {
   input?: BotoMember;
-  output?: BotoMember;
+  output?: BotoMember & { resultWrapper?: string };
   errors?: BotoMember[];
 }
 interface BotoModel {
-  metadata: { endpointPrefix: string; signingName?: string; targetPrefix: string; apiVersion: string };
+  metadata: { endpointPrefix: string; signingName?: string; targetPrefix?: string; apiVersion: string; protocol: string; xmlNamespace?: string };
   operations: Record<string, BotoOperation>;
   shapes: Record<string, BotoShape>;
 }
@@ -131,6 +133,7 @@ function shapeLiteral(name: string, shape: BotoShape): string {
   if (shape.pattern !== undefined) props.push(`pattern: ${str(shape.pattern)}`);
   if (shape.enum) props.push(`enum: [${shape.enum.map(str).join(', ')}]`);
   if (shape.sensitive) props.push('sensitive: true');
+  if (shape.error?.code) props.push(`errorCode: ${str(shape.error.code)}`);
   return `{ ${props.join(', ')} }`;
 }
 
@@ -138,6 +141,7 @@ function operationLiteral(op: BotoOperation): string {
   const props: string[] = [];
   if (op.input) props.push(`input: ${str(op.input.shape)}`);
   if (op.output) props.push(`output: ${str(op.output.shape)}`);
+  if (op.output?.resultWrapper) props.push(`resultWrapper: ${str(op.output.resultWrapper)}`);
   props.push(`errors: [${(op.errors ?? []).map((e) => str(e.shape)).join(', ')}]`);
   return `{ ${props.join(', ')} }`;
 }
@@ -149,7 +153,9 @@ function modelFile(service: ServiceName, model: BotoModel): string {
     `endpointPrefix: ${str(m.endpointPrefix)}`,
     `eventSource: ${str(`${m.endpointPrefix}.amazonaws.com`)}`,
     `signingName: ${str(m.signingName ?? m.endpointPrefix)}`,
-    `targetPrefix: ${str(m.targetPrefix)}`,
+    // Query-protocol services (IAM, STS) have no X-Amz-Target: their requests name an Action.
+    m.protocol === 'query' ? `targetPrefix: ''` : `targetPrefix: ${str(m.targetPrefix ?? '')}`,
+    ...(m.protocol === 'query' ? [`protocol: 'query'`, `xmlNamespace: ${str(m.xmlNamespace ?? '')}`] : []),
   ];
   const operations = Object.keys(model.operations)
     .sort(byName)

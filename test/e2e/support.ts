@@ -22,7 +22,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { startServer, type RunningServer } from '../../packages/server/src/server.ts';
 import { createLogger } from '../../packages/server/src/logger.ts';
-import { adminCreateAccessKey, adminCreateUser, type NewAccessKey } from '../../packages/server/src/accounts/admin.ts';
+import { adminCreateAccessKey, adminCreateUser, adminGrantAdministrator, type NewAccessKey } from '../../packages/server/src/accounts/admin.ts';
 import { chainKey, type ChainKey } from '../../packages/server/src/audit/chain.ts';
 import type { CloudTrailRecord } from '../../packages/server/src/audit/record.ts';
 import type { RootKey } from '../../packages/server/src/crypto/root-key.ts';
@@ -77,8 +77,11 @@ export interface TestServer {
   log(): string;
   /** Another account with an admin user and key. */
   newAccount(): Promise<NewAccessKey>;
-  /** Another user (and access key) in an account; `secretAccessKey` fixes the secret. */
-  newUser(accountId: string, userName: string, secretAccessKey?: string): Promise<NewAccessKey>;
+  /**
+   * Another user (and access key) in an account; `secretAccessKey` fixes the secret. The user
+   * holds AdministratorAccess unless `withoutPolicies` (then every call is denied until policies are attached).
+   */
+  newUser(accountId: string, userName: string, secretAccessKey?: string, options?: { withoutPolicies?: boolean }): Promise<NewAccessKey>;
   /** Another access key for an existing user (at most two per user). */
   newAccessKey(accountId: string, userName: string, secretAccessKey?: string): Promise<NewAccessKey>;
   /** Closes the server; the store stays (see destroy). Idempotent. */
@@ -145,8 +148,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     databaseUrl: schema?.url,
     log: () => logChunks.join(''),
     newAccount: () => fixtures.account(server.store, rootKey),
-    async newUser(accountId, userName, secretAccessKey) {
+    async newUser(accountId, userName, secretAccessKey, userOptions) {
       await adminCreateUser(server.store, { accountId, userName, now: Date.now() });
+      if (!userOptions?.withoutPolicies) await adminGrantAdministrator(server.store, { accountId, userName, now: Date.now() });
       return adminCreateAccessKey(server.store, rootKey, { accountId, userName, now: Date.now(), secretAccessKey });
     },
     newAccessKey: (accountId, userName, secretAccessKey) =>

@@ -6,6 +6,7 @@ import { devCommand } from './commands/dev.ts';
 import { eventsCommand } from './commands/events.ts';
 import { execCommand } from './commands/exec.ts';
 import { paramsCommand } from './commands/params.ts';
+import { iamCommand } from './commands/iam.ts';
 import { serverCommand } from './commands/server.ts';
 
 export function program(): Command {
@@ -19,7 +20,8 @@ export function program(): Command {
     .addCommand(adminCommand())
     .addCommand(paramsCommand())
     .addCommand(execCommand())
-    .addCommand(eventsCommand());
+    .addCommand(eventsCommand())
+    .addCommand(iamCommand());
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -10,14 +10,16 @@ const serviceErrors = (Object.entries(errorCatalogue) as [ErrorCode, (typeof err
 test('every service error in the catalogue is an error shape of that service model', () => {
   for (const [code, spec] of serviceErrors) {
     const model = models[spec.source as keyof typeof models];
-    assert.equal(model.shapes[code]?.type, 'structure', `${code} is not a structure shape in the ${spec.source} model`);
+    const shape = 'shape' in spec ? spec.shape : code;
+    assert.equal(model.shapes[shape]?.type, 'structure', `${shape} is not a structure shape in the ${spec.source} model`);
   }
 });
 
 test('every service error in the catalogue is returned by at least one operation of that service', () => {
   for (const [code, spec] of serviceErrors) {
     const model = models[spec.source as keyof typeof models];
-    const operations = Object.values(model.operations).filter((op) => op.errors.includes(code));
+    const shape = 'shape' in spec ? spec.shape : code;
+    const operations = Object.values(model.operations).filter((op) => op.errors.includes(shape));
     assert.ok(operations.length > 0, `no ${spec.source} operation declares ${code}`);
   }
 });

@@ -8,7 +8,7 @@
  * with and that no single model declares.
  */
 
-export type ErrorSource = 'common' | 'ssm' | 'kms' | 'secretsmanager' | 'cloudtrail';
+export type ErrorSource = 'common' | 'ssm' | 'kms' | 'secretsmanager' | 'cloudtrail' | 'iam' | 'sts';
 
 export interface ErrorSpec {
   /** HTTP status AWS answers with. */
@@ -17,6 +17,8 @@ export interface ErrorSpec {
   readonly source: ErrorSource;
   /** Whether the fault is the client's (4xx) or the server's (5xx), as the SDKs report it. */
   readonly fault: 'client' | 'server';
+  /** Query-protocol errors: the model's shape when it differs from the wire code (NoSuchEntityException for NoSuchEntity). */
+  readonly shape?: string;
 }
 
 export const errorCatalogue = {
@@ -89,6 +91,14 @@ export const errorCatalogue = {
   InvalidRequestException: { status: 400, source: 'secretsmanager', fault: 'client' },
   ResourceExistsException: { status: 400, source: 'secretsmanager', fault: 'client' },
   ResourceNotFoundException: { status: 400, source: 'secretsmanager', fault: 'client' },
+  // Access control (IAM and STS, AWS Query protocol): keyed by the code on the wire.
+  NoSuchEntity: { status: 404, source: 'iam', fault: 'client', shape: 'NoSuchEntityException' },
+  EntityAlreadyExists: { status: 409, source: 'iam', fault: 'client', shape: 'EntityAlreadyExistsException' },
+  LimitExceeded: { status: 409, source: 'iam', fault: 'client', shape: 'LimitExceededException' },
+  DeleteConflict: { status: 409, source: 'iam', fault: 'client', shape: 'DeleteConflictException' },
+  MalformedPolicyDocument: { status: 400, source: 'iam', fault: 'client', shape: 'MalformedPolicyDocumentException' },
+  InvalidInput: { status: 400, source: 'iam', fault: 'client', shape: 'InvalidInputException' },
+  PolicyNotAttachable: { status: 400, source: 'iam', fault: 'client', shape: 'PolicyNotAttachableException' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

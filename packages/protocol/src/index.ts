@@ -4,4 +4,5 @@ export * from './arn.ts';
 export * from './validate.ts';
 export * from './redact.ts';
 export * from './json.ts';
+export * from './query.ts';
 export * from './generated/index.ts';

@@ -14,11 +14,17 @@ export interface ServiceMetadata {
   readonly apiVersion: string;
   /** eventSource in audit events, e.g. "ssm.amazonaws.com" */
   readonly eventSource: string;
+  /** 'query' for AWS Query services (IAM, STS: form-encoded requests, XML answers); absent for JSON 1.1. */
+  readonly protocol?: 'query';
+  /** The XML namespace of Query-protocol responses. */
+  readonly xmlNamespace?: string;
 }
 
 export interface OperationModel {
   readonly input?: string;
   readonly output?: string;
+  /** Query protocol: the element that wraps the output (e.g. CreateUserResult). */
+  readonly resultWrapper?: string;
   readonly errors: readonly string[];
 }
 
@@ -30,6 +36,8 @@ export interface StructureShape extends ShapeBase {
   readonly type: 'structure';
   readonly members: Readonly<Record<string, string>>;
   readonly required?: readonly string[];
+  /** Query-protocol error shapes: the code on the wire (e.g. NoSuchEntity for NoSuchEntityException). */
+  readonly errorCode?: string;
 }
 export interface ListShape extends ShapeBase {
   readonly type: 'list';

@@ -1,7 +1,7 @@
 export { startServer, type RunningServer, type ServerOptions } from './server.ts';
 export { openStore, sqliteFile, type Store } from './store/store.ts';
 export { ensureRootKeyFile, readRootKeyFile, rootKeyFromBase64, type RootKey } from './crypto/root-key.ts';
-export { adminBootstrap, adminCreateAccount, adminCreateAccessKey, adminCreateUser, checkRootKey, type NewAccessKey } from './accounts/admin.ts';
+export { adminBootstrap, adminCreateAccount, adminGrantAdministrator, adminCreateAccessKey, adminCreateUser, checkRootKey, type NewAccessKey } from './accounts/admin.ts';
 export { IdentityConflictError, listAccounts } from './accounts/identity-store.ts';
 export { isAccountId } from './accounts/ids.ts';
 export { chainKey } from './audit/chain.ts';
@@ -11,3 +11,5 @@ export { DEFAULT_BODY_LIMIT } from './api/http-server.ts';
 export { listDeletedParameters, restoreDeletedParameter, DEFAULT_RETENTION_DAYS } from './parameters/restore.ts';
 export { listEvents, getAccountOption, setAccountOption, WEBHOOK_OPTION, RETENTION_OPTION } from './events/event-store.ts';
 export { eventBody } from './events/webhook-delivery.ts';
+export { adminAttachUserPolicy, adminListUserPolicies, adminPutUserPolicy, adminSimulate, IamAdminError } from './iam/admin.ts';
+export { AdministratorAccess, BosunManagedNodeRolePolicy } from './iam/policy/builtin.ts';

@@ -4,7 +4,7 @@ import { KeyRing } from './accounts/key-ring.ts';
 import { checkRootKey } from './accounts/admin.ts';
 import { findAccessKey } from './accounts/identity-store.ts';
 import type { Principal } from './accounts/principal.ts';
-import { accountAdminAuthorizer, type Authorizer } from './api/authorize.ts';
+import type { Authorizer } from './api/authorize.ts';
 import { createHttpServer } from './api/http-server.ts';
 import type { Operation, ServiceEntry } from './api/operation.ts';
 import { ApiPipeline } from './api/pipeline.ts';
@@ -21,6 +21,9 @@ import { AuditWriter } from './audit/writer.ts';
 import type { RootKey } from './crypto/root-key.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { settingsOperations } from './settings/operations.ts';
+import { PolicyAuthorizer } from './iam/authorizer.ts';
+import { iamOperations } from './iam/operations.ts';
+import { stsOperations } from './iam/sts-operations.ts';
 import { openStore, type Store } from './store/store.ts';
 
 export interface ServerOptions {
@@ -54,6 +57,8 @@ const services: ServiceEntry[] = [
   { name: 'kms', model: models.kms },
   { name: 'secretsmanager', model: models.secretsmanager },
   { name: 'cloudtrail', model: models.cloudtrail },
+  { name: 'iam', model: models.iam },
+  { name: 'sts', model: models.sts },
 ];
 
 /** Opens the store, wires the pipeline and listens. */
@@ -70,12 +75,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const keyRing = new KeyRing({ db: store.db, rootKey: options.rootKey, now });
   const audit = new AuditWriter({ store, key: chainKey(options.rootKey) });
-  const authorize = options.authorize ?? accountAdminAuthorizer;
+  const authorizer = new PolicyAuthorizer({ db: store.db, now });
+  const authorize = options.authorize ?? authorizer.authorize;
   const keys = new KeyService({ db: store.db, rootKey: options.rootKey, region, authorize });
   const secrets = secretService({ db: store.db, keys, region, authorize });
   const operations: Operation[] = [
     ...settingsOperations({ db: store.db }),
     lookupEventsOperation({ db: store.db }),
+    ...iamOperations({ db: store.db, rootKey: options.rootKey, authorizer, forgetKey: (id) => keyRing.forget(id) }),
+    ...stsOperations({ db: store.db, rootKey: options.rootKey, authorizer }),
     ...kmsOperations({ db: store.db, keys }),
     ...parameterOperations({ db: store.db, keys, region, references: secrets.references }),
     ...secrets.operations,

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import fs from 'node:fs';
 import {
-  adminCreateAccessKey, adminCreateAccount, adminCreateUser, checkRootKey, ensureRootKeyFile, IdentityConflictError, isAccountId,
+  adminCreateAccessKey, adminCreateAccount, adminCreateUser, adminGrantAdministrator, checkRootKey, ensureRootKeyFile, IdentityConflictError, isAccountId,
 } from '@bosun/server';
 import { UsageError, loadRootKey, type StoreFlags } from '../config.ts';
 import { addStoreFlags, withStore } from './common.ts';
@@ -22,7 +22,7 @@ export function adminCommand(): Command {
     admin.command('create-account')
       .description('Create an account (a random 12-digit id unless --account-id), optionally with an admin user and an access key.')
       .option('--account-id <id>', '12-digit account id, e.g. one that mirrors an AWS account in ARNs')
-      .option('--admin-user <name>', 'also create this user and an access key for it'),
+      .option('--admin-user <name>', 'also create this user, holding AdministratorAccess, and an access key for it'),
   ).action(async (flags: StoreFlags & { accountId?: string; adminUser?: string }) => {
     if (flags.accountId !== undefined && !isAccountId(flags.accountId)) throw new UsageError(`--account-id must be 12 digits (got '${flags.accountId}')`);
     await withStore(flags, async (store, config) => {
@@ -33,6 +33,7 @@ export function adminCommand(): Command {
       process.stdout.write(`Account ${accountId} created.\n`);
       if (flags.adminUser && rootKey) {
         await friendly(adminCreateUser(store, { accountId, userName: flags.adminUser, now }));
+        await adminGrantAdministrator(store, { accountId, userName: flags.adminUser, now });
         printKey(await friendly(adminCreateAccessKey(store, rootKey, { accountId, userName: flags.adminUser, now })));
       }
     });
@@ -40,7 +41,7 @@ export function adminCommand(): Command {
 
   addStoreFlags(
     admin.command('create-user')
-      .description('Create a user in an account.')
+      .description('Create a user in an account. It has no policies (every call denied) until some are attached, e.g. with `aws iam attach-user-policy`.')
       .requiredOption('--account-id <id>', 'the account')
       .requiredOption('--user-name <name>', 'the user name'),
   ).action(async (flags: StoreFlags & { accountId: string; userName: string }) => {

@@ -3,6 +3,8 @@ import type { Store } from '../store/store.ts';
 import { createAccessKey, createAccount, createUser, getUser } from './identity-store.ts';
 import { newAccessKeyId, newAccountId, newSecretAccessKey, newUserId } from './ids.ts';
 import { accessKeySealContext } from './key-ring.ts';
+import { attachPolicy } from '../iam/iam-store.ts';
+import { AdministratorAccess } from '../iam/policy/builtin.ts';
 
 /** Administration done on the store directly (bosun admin, bosun dev), not through the API. */
 
@@ -37,11 +39,17 @@ export async function adminCreateAccessKey(store: Store, rootKey: RootKey, input
   return { accountId: input.accountId, userName: input.userName, accessKeyId, secretAccessKey };
 }
 
-/** An account with an `admin` user and one access key: what `bosun dev` makes on first start. */
+/** Attaches AWS's AdministratorAccess (Allow * on *) to a user: an account's administrator. */
+export async function adminGrantAdministrator(store: Store, input: { accountId: string; userName: string; now: number }): Promise<void> {
+  await attachPolicy(store.db, { accountId: input.accountId, entityType: 'user', entityName: input.userName, policyArn: AdministratorAccess.arn, now: input.now });
+}
+
+/** An account with an `admin` user (holding AdministratorAccess) and one access key: what `bosun dev` makes on first start. */
 export async function adminBootstrap(store: Store, rootKey: RootKey, input: { accountId?: string; userName?: string; now: number }): Promise<NewAccessKey> {
   const accountId = await adminCreateAccount(store, input);
   const userName = input.userName ?? 'admin';
   await adminCreateUser(store, { accountId, userName, now: input.now });
+  await adminGrantAdministrator(store, { accountId, userName, now: input.now });
   return adminCreateAccessKey(store, rootKey, { accountId, userName, now: input.now });
 }
 

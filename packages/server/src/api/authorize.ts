@@ -2,14 +2,24 @@ import { awsError } from '@bosun/protocol';
 import type { Principal } from '../accounts/principal.ts';
 import type { Permission } from './operation.ts';
 
+/** What the request itself brings to authorization (global condition keys such as aws:SourceIp). */
+export interface AuthorizationRequest {
+  readonly sourceIp: string;
+  readonly secureTransport: boolean;
+  /** Epoch ms: the request's arrival time (aws:CurrentTime). */
+  readonly now: number;
+  readonly region: string;
+  /** The called service's signing name (ssm, iam...), e.g. for an access key's last use. */
+  readonly service?: string;
+}
+
 /**
  * Decides whether a principal may do what a call needs. Throws AccessDeniedException.
- *
- * Until IAM policies land (issue "Access control"), every user of an account is an
- * administrator of that account: a principal may act on resources of its own account
- * only. The policy engine replaces this function; the pipeline does not change.
+ * The server uses the IAM policy engine (iam/authorizer.ts).
  */
-export type Authorizer = (principal: Principal, permissions: readonly Permission[]) => Promise<void> | void;
+export type Authorizer = (principal: Principal, permissions: readonly Permission[], request?: AuthorizationRequest) => Promise<void> | void;
+
+/** The authorizer of the foundation: any principal may act on its own account's resources (tests, tools). */
 
 export const accountAdminAuthorizer: Authorizer = (principal, permissions) => {
   for (const p of permissions) {

@@ -3,7 +3,7 @@ import type { Principal } from '../accounts/principal.ts';
 import type { AuditResource } from '../audit/record.ts';
 
 /** The services whose X-Amz-Target prefixes the API answers. */
-export type ServiceName = 'ssm' | 'kms' | 'secretsmanager' | 'cloudtrail';
+export type ServiceName = 'ssm' | 'kms' | 'secretsmanager' | 'cloudtrail' | 'iam' | 'sts';
 
 export interface CallContext {
   readonly principal: Principal;
@@ -18,6 +18,13 @@ export interface CallContext {
 export interface Permission {
   readonly action: string;
   readonly resource: string;
+  /**
+   * Condition keys this call sets for this action, beyond the global ones the authorizer
+   * fills in: resource tags (`aws:ResourceTag/Env`, `ssm:resourceTag/Env`), request tags
+   * (`aws:RequestTag/k`, `aws:TagKeys`), service keys (`ssm:Overwrite`, `ssm:Recursive`,
+   * `kms:EncryptionContext:k`). Values are strings, lists of strings, booleans or numbers.
+   */
+  readonly conditions?: Readonly<Record<string, string | readonly string[] | boolean | number>>;
 }
 
 /**
@@ -30,10 +37,19 @@ export interface Operation<I = unknown, O = unknown> {
   readonly name: string;
   /** CloudTrail's readOnly: true for calls that change nothing. */
   readonly readOnly: boolean;
-  permissions(ctx: CallContext, input: I): readonly Permission[];
+  /**
+   * What the call needs to be allowed. May be async when the resources or their condition
+   * keys (e.g. a node's tags for `ssm:resourceTag/Env`) must be read from the store first.
+   */
+  permissions(ctx: CallContext, input: I): readonly Permission[] | Promise<readonly Permission[]>;
   /** Resources named in the audit event. */
   resources?(ctx: CallContext, input: I, output: O | undefined): readonly AuditResource[];
   handle(ctx: CallContext, input: I): Promise<O>;
+  /**
+   * The output as the audit event records it, when the model's sensitive marks are not
+   * enough (STS session tokens are not marked sensitive in the model, yet must never be stored).
+   */
+  auditOutput?(output: O): unknown;
 }
 
 export interface ServiceEntry {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { type AwsError, awsError, decodeInput, encodeJson, isAwsError, type ServiceModel } from '@bosun/protocol';
+import { type AwsError, awsError, decodeInput, decodeQueryInput, encodeJson, encodeQueryError, encodeQueryResponse, errorCatalogue, isAwsError, parseQueryBody, queryToJson, type ServiceModel } from '@bosun/protocol';
 import type { Principal } from '../accounts/principal.ts';
 import { newEventId } from '../audit/event-id.ts';
 import { auditParameters } from '../audit/parameters.ts';
@@ -40,6 +40,7 @@ export interface PipelineOptions {
 }
 
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
+const XML_CONTENT_TYPE = 'text/xml';
 
 /** What the audit event of a call needs, filled in as the call goes through the steps. */
 interface CallRecord {
@@ -62,14 +63,21 @@ interface CallRecord {
 export class ApiPipeline {
   private readonly byPrefix = new Map<string, ServiceEntry>();
   private readonly byTarget = new Map<string, { op: Operation; model: ServiceModel }>();
+  /** Query-protocol services (IAM, STS) by signing name, and their operations by `service.Action`. */
+  private readonly querySigning = new Map<string, ServiceEntry>();
+  private readonly byAction = new Map<string, Operation>();
 
   constructor(private readonly options: PipelineOptions) {
-    for (const service of options.services) for (const prefix of targetPrefixes(service.model)) this.byPrefix.set(prefix, service);
+    for (const service of options.services) {
+      if (service.model.metadata.protocol === 'query') this.querySigning.set(service.model.metadata.signingName, service);
+      else for (const prefix of targetPrefixes(service.model)) this.byPrefix.set(prefix, service);
+    }
     for (const op of options.operations) {
       const service = options.services.find((s) => s.name === op.service);
       if (!service) throw new Error(`Operation ${op.name} belongs to unregistered service ${op.service}`);
       if (!service.model.operations[op.name]) throw new Error(`Operation ${op.name} is not in the ${op.service} model`);
-      for (const prefix of targetPrefixes(service.model)) this.byTarget.set(`${prefix}.${op.name}`, { op, model: service.model });
+      if (service.model.metadata.protocol === 'query') this.byAction.set(`${service.name}.${op.name}`, op);
+      else for (const prefix of targetPrefixes(service.model)) this.byTarget.set(`${prefix}.${op.name}`, { op, model: service.model });
     }
   }
 
@@ -77,17 +85,75 @@ export class ApiPipeline {
     const now = this.options.now();
     const requestId = crypto.randomUUID();
     const call: CallRecord = { eventSource: 'unknown', eventName: 'Unknown', readOnly: false, requestParameters: null, responseElements: null, resources: [] };
+    const query = this.queryServiceOf(req);
     let status = 200;
     let body: string;
     let error: AwsError | undefined;
+    let wireCode: string | undefined;
     try {
-      body = await this.run(req, call, now, requestId);
+      body = query ? await this.runQuery(req, query, call, now, requestId) : await this.run(req, call, now, requestId);
     } catch (thrown) {
       error = this.toAwsError(thrown, requestId, call);
       status = error.status;
-      body = encodeJson(error.toJSON());
+      if (query) {
+        const wire = queryErrorOf(error);
+        status = wire.status;
+        wireCode = wire.code;
+        body = encodeQueryError(query.model, { code: wire.code, message: error.message, fault: errorCatalogue[error.code].fault }, requestId);
+      } else {
+        body = encodeJson(error.toJSON());
+      }
     }
-    return this.finish(req, call, { now, requestId, status, body, error });
+    return this.finish(req, call, { now, requestId, status, body, error, errorCode: wireCode, contentType: query ? XML_CONTENT_TYPE : JSON_CONTENT_TYPE });
+  }
+
+  /**
+   * The Query-protocol service a request is for: no X-Amz-Target, a form body, and a
+   * SigV4 credential scoped to a Query service (iam, sts). Undefined for JSON requests.
+   */
+  private queryServiceOf(req: Omit<ApiRequest, 'body'>): ServiceEntry | undefined {
+    if (headerValue(req.headers['x-amz-target']) ?? queryTarget(req.url)) return undefined;
+    const contentType = headerValue(req.headers['content-type']) ?? '';
+    if (!contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) return undefined;
+    const scope = credentialScopeService(req);
+    if (scope) return this.querySigning.get(scope);
+    // Unsigned: the Action tells the service, so that the refusal is in its protocol.
+    const action = 'body' in req && Buffer.isBuffer(req.body) ? parseQueryBody(req.body.toString('utf8')).action : undefined;
+    return action ? [...this.querySigning.values()].find((service) => this.byAction.has(`${service.name}.${action}`)) : undefined;
+  }
+
+  private async runQuery(req: ApiRequest, service: ServiceEntry, call: CallRecord, now: number, requestId: string): Promise<string> {
+    const { model } = service;
+    const form = parseQueryBody(req.body.toString('utf8'));
+    call.eventSource = model.metadata.eventSource;
+    call.eventName = form.action ?? 'Unknown';
+    call.readOnly = /^(Get|List|Describe|Simulate)/.test(call.eventName);
+    call.presentedAccessKeyId = presentedAccessKeyId(req);
+    const [path, query = ''] = splitUrl(req.url);
+    const verified = await this.options.verify({ method: req.method, path, query, headers: req.headers, body: req.body });
+    call.principal = verified.principal;
+    const op = form.action ? this.byAction.get(`${service.name}.${form.action}`) : undefined;
+    if (!op) throw awsError('UnknownOperationException', form.action ? `Could not find operation ${form.action} for version ${form.version ?? 'NO_VERSION_SPECIFIED'}` : 'Missing Action parameter');
+    if (form.version !== model.metadata.apiVersion) throw awsError('UnknownOperationException', `Could not find operation ${form.action} for version ${form.version ?? 'NO_VERSION_SPECIFIED'}`);
+    call.readOnly = op.readOnly;
+    const shapes = model.operations[op.name];
+    if (shapes.input) call.requestParameters = auditParameters(model, shapes.input, queryToJson(model, shapes.input, form.params));
+    const input = decodeQueryInput(model, op.name, form.params);
+    const output = await this.authorizeAndHandle(req, op, verified.principal, input, call, now, requestId);
+    if (!op.readOnly) call.responseElements = auditParameters(model, shapes.output, op.auditOutput ? op.auditOutput(output) : output);
+    return encodeQueryResponse(model, op.name, output, requestId);
+  }
+
+  private async authorizeAndHandle(req: ApiRequest, op: Operation, principal: Principal, input: unknown, call: CallRecord, now: number, requestId: string): Promise<unknown> {
+    const ctx: CallContext = { principal, now, region: this.options.region, requestId, sourceIp: req.sourceIp };
+    await this.options.authorize(principal, await op.permissions(ctx, input), { sourceIp: req.sourceIp, secureTransport: false, now, region: this.options.region, service: op.service });
+    let output: unknown;
+    try {
+      output = await op.handle(ctx, input);
+    } finally {
+      call.resources = op.resources?.(ctx, input, output) ?? [];
+    }
+    return output;
   }
 
   /** Answers a request refused before it reached the pipeline (for example a body over the size limit). */
@@ -120,15 +186,8 @@ export class ApiPipeline {
     call.requestParameters = auditParameters(model, shapes.input, parsed);
     const input = decodeInput(model, op.name, parsed);
 
-    const ctx: CallContext = { principal: verified.principal, now, region: this.options.region, requestId, sourceIp: req.sourceIp };
-    await this.options.authorize(verified.principal, op.permissions(ctx, input));
-    let output: unknown;
-    try {
-      output = await op.handle(ctx, input);
-    } finally {
-      call.resources = op.resources?.(ctx, input, output) ?? [];
-    }
-    if (!op.readOnly) call.responseElements = auditParameters(model, shapes.output, output);
+    const output = await this.authorizeAndHandle(req, op, verified.principal, input, call, now, requestId);
+    if (!op.readOnly) call.responseElements = auditParameters(model, shapes.output, op.auditOutput ? op.auditOutput(output) : output);
     return encodeJson(output ?? {});
   }
 
@@ -152,7 +211,7 @@ export class ApiPipeline {
   private async finish(
     req: Omit<ApiRequest, 'body'>,
     call: CallRecord,
-    result: { now: number; requestId: string; status: number; body: string; error?: AwsError },
+    result: { now: number; requestId: string; status: number; body: string; error?: AwsError; contentType?: string; /** The code on the wire, when the protocol renames it (AccessDenied). */ errorCode?: string },
   ): Promise<ApiResponse> {
     const accountId = call.principal?.accountId ?? (call.presentedAccessKeyId ? await this.options.keyOwner(call.presentedAccessKeyId).catch(() => undefined) : undefined);
     const record = buildRecord({
@@ -170,7 +229,7 @@ export class ApiPipeline {
       accountId,
       requestParameters: call.requestParameters,
       responseElements: call.responseElements,
-      errorCode: result.error?.code,
+      errorCode: result.errorCode ?? result.error?.code,
       errorMessage: result.error?.message,
       resources: call.resources,
     });
@@ -180,9 +239,12 @@ export class ApiPipeline {
       // No answer without its event: a call whose event cannot be written fails.
       this.options.logger.error({ err: auditError, requestId: result.requestId }, 'audit event could not be written');
       const failure = awsError('InternalFailure', `The call could not be recorded in the audit trail. Request ID: ${result.requestId}`);
+      if (result.contentType === XML_CONTENT_TYPE) {
+        return respond(failure.status, encodeQueryError(undefined, { code: failure.code, message: failure.message, fault: 'server' }, result.requestId), result.requestId, XML_CONTENT_TYPE);
+      }
       return respond(failure.status, encodeJson(failure.toJSON()), result.requestId);
     }
-    return respond(result.status, result.body, result.requestId);
+    return respond(result.status, result.body, result.requestId, result.contentType);
   }
 }
 
@@ -197,8 +259,38 @@ function targetPrefixes(model: ServiceModel): string[] {
   return shapeName === prefix ? [prefix] : [prefix, shapeName];
 }
 
-function respond(status: number, body: string, requestId: string): ApiResponse {
-  return { status, body, headers: { 'content-type': JSON_CONTENT_TYPE, 'x-amzn-requestid': requestId } };
+function respond(status: number, body: string, requestId: string, contentType = JSON_CONTENT_TYPE): ApiResponse {
+  return { status, body, headers: { 'content-type': contentType, 'x-amzn-requestid': requestId } };
+}
+
+/**
+ * The code and status a Query-protocol service answers with for an error: IAM and STS
+ * name the common errors differently from the JSON services (AccessDenied, not
+ * AccessDeniedException; InvalidClientTokenId for an unknown key; SignatureDoesNotMatch).
+ */
+function queryErrorOf(error: AwsError): { code: string; status: number } {
+  const renamed: Partial<Record<string, { code: string; status: number }>> = {
+    AccessDeniedException: { code: 'AccessDenied', status: 403 },
+    ExpiredTokenException: { code: 'ExpiredToken', status: 403 },
+    UnrecognizedClientException: { code: 'InvalidClientTokenId', status: 403 },
+    InvalidSignatureException: { code: 'SignatureDoesNotMatch', status: 403 },
+    IncompleteSignatureException: { code: 'IncompleteSignature', status: 400 },
+    MissingAuthenticationTokenException: { code: 'MissingAuthenticationToken', status: 403 },
+    UnknownOperationException: { code: 'InvalidAction', status: 400 },
+    ValidationException: { code: 'ValidationError', status: 400 },
+    SerializationException: { code: 'MalformedQueryString', status: 400 },
+  };
+  return renamed[error.code] ?? { code: error.code, status: error.status };
+}
+
+/** The service of the SigV4 credential scope (header or presigned query), unverified. */
+function credentialScopeService(req: Omit<ApiRequest, 'body'>): string | undefined {
+  const auth = headerValue(req.headers.authorization);
+  const match = auth ? /Credential=[^/,\s]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(auth) : null;
+  if (match) return match[1];
+  const q = req.url.indexOf('?');
+  const credential = q < 0 ? null : new URLSearchParams(req.url.slice(q + 1)).get('X-Amz-Credential');
+  return credential?.split('/')[3];
 }
 
 function parseJsonBody(body: Buffer): unknown {

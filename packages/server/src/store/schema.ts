@@ -84,6 +84,87 @@ export interface SessionCredentialsTable {
   revoked_at: number | null;
 }
 
+// Access control (0003-iam)
+
+export type IamEntityType = 'user' | 'group' | 'role';
+
+export interface IamGroupsTable {
+  account_id: string;
+  group_name: string;
+  group_id: string;
+  path: string;
+  created_at: number;
+}
+
+export interface IamGroupMembersTable {
+  account_id: string;
+  group_name: string;
+  user_name: string;
+}
+
+export interface IamRolesTable {
+  account_id: string;
+  role_name: string;
+  role_id: string;
+  path: string;
+  /** The trust (assume role) policy document, JSON. */
+  trust_policy: string;
+  description: string | null;
+  max_session_duration: number;
+  created_at: number;
+}
+
+export interface IamPoliciesTable {
+  policy_arn: string;
+  account_id: string;
+  policy_name: string;
+  policy_id: string;
+  path: string;
+  description: string | null;
+  default_version: string;
+  next_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface IamPolicyVersionsTable {
+  policy_arn: string;
+  version_id: string;
+  document: string;
+  created_at: number;
+}
+
+export interface IamAttachmentsTable {
+  account_id: string;
+  entity_type: IamEntityType;
+  entity_name: string;
+  policy_arn: string;
+  attached_at: number;
+}
+
+export interface IamInlinePoliciesTable {
+  account_id: string;
+  entity_type: IamEntityType;
+  entity_name: string;
+  policy_name: string;
+  document: string;
+}
+
+export interface IamTagsTable {
+  account_id: string;
+  entity_type: IamEntityType;
+  entity_name: string;
+  tag_key: string;
+  tag_value: string;
+}
+
+export interface IamAccessKeyLastUsedTable {
+  access_key_id: string;
+  used_at: number;
+  service_name: string;
+  region: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -94,6 +175,15 @@ export interface Database {
   audit_head: AuditHeadTable;
   server_meta: ServerMetaTable;
   session_credentials: SessionCredentialsTable;
+  iam_groups: IamGroupsTable;
+  iam_group_members: IamGroupMembersTable;
+  iam_roles: IamRolesTable;
+  iam_policies: IamPoliciesTable;
+  iam_policy_versions: IamPolicyVersionsTable;
+  iam_attachments: IamAttachmentsTable;
+  iam_inline_policies: IamInlinePoliciesTable;
+  iam_tags: IamTagsTable;
+  iam_access_key_last_used: IamAccessKeyLastUsedTable;
   // Parameter Store, KMS, Secrets Manager (migration 0004-parameters)
   kms_keys: KmsKeysTable;
   kms_key_versions: KmsKeyVersionsTable;

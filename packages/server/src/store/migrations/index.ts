@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-foundation.ts';
 import * as m0002 from './0002-session-credentials.ts';
+import * as m0003 from './0003-iam.ts';
 import * as m0004 from './0004-parameters.ts';
 
 /**
@@ -10,6 +11,7 @@ import * as m0004 from './0004-parameters.ts';
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
   '0002-session-credentials': m0002,
+  '0003-iam': m0003,
   '0004-parameters': m0004,
 };
 

@@ -1,0 +1,131 @@
+import { awsError, parseArn } from '@bosun/protocol';
+import type { Principal } from '../accounts/principal.ts';
+import type { Authorizer, AuthorizationRequest } from '../api/authorize.ts';
+import type { Permission } from '../api/operation.ts';
+import type { Db } from '../store/store.ts';
+import type { IamEntityType } from '../store/schema.ts';
+import { attachedPolicies, defaultDocuments, groupsOfUser, inlinePolicies, recordAccessKeyUse, tagsOf } from './iam-store.ts';
+import { findBuiltinPolicy } from './policy/builtin.ts';
+import { buildContext, type PrincipalFacts } from './policy/context.ts';
+import { parsePolicy, type PolicyDocument } from './policy/document.ts';
+import { evaluate } from './policy/evaluate.ts';
+
+export interface PrincipalPolicies {
+  readonly documents: readonly PolicyDocument[];
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+const LAST_USED_GRANULARITY_MS = 10 * 60 * 1000;
+
+interface CacheEntry {
+  readonly value: Promise<PrincipalPolicies>;
+  readonly recheckAt: number;
+}
+
+/**
+ * Authorises every call with the caller's identity-based policies (managed and inline,
+ * of the user and its groups, or of the assumed role). Policies are read from the store
+ * and kept briefly in memory: a change made through this process's IAM API takes effect
+ * at once (`invalidate`), one made by another replica within `ttlMs`.
+ */
+export class PolicyAuthorizer {
+  private readonly cache = new Map<string, CacheEntry>();
+  /** When each access key's use was last written: at most once per LAST_USED_GRANULARITY_MS per key and process. */
+  private readonly lastUseWritten = new Map<string, number>();
+  private readonly ttlMs: number;
+
+  constructor(private readonly options: { db: Db; now: () => number; ttlMs?: number }) {
+    this.ttlMs = options.ttlMs ?? 5_000;
+  }
+
+  readonly authorize: Authorizer = async (principal, permissions, request) => {
+    if (request) await this.noteKeyUse(principal, request);
+    if (permissions.length === 0) return;
+    const policies = await this.policiesOf(principal);
+    const facts = principalFacts(principal, policies.tags);
+    for (const permission of permissions) decide(facts, policies.documents, permission, request);
+  };
+
+  /**
+   * Keeps an access key's "last used" current without a write per call: AWS itself reports it
+   * with a granularity of hours ("within the previous 4 hours", GetAccessKeyLastUsed).
+   */
+  private async noteKeyUse(principal: Principal, request: AuthorizationRequest): Promise<void> {
+    if (principal.type !== 'IAMUser' || !request.service) return;
+    const last = this.lastUseWritten.get(principal.accessKeyId);
+    if (last !== undefined && request.now - last < LAST_USED_GRANULARITY_MS) return;
+    this.lastUseWritten.set(principal.accessKeyId, request.now);
+    if (this.lastUseWritten.size > 100_000) this.lastUseWritten.clear();
+    await recordAccessKeyUse(this.options.db, { accessKeyId: principal.accessKeyId, now: request.now, serviceName: request.service, region: request.region });
+  }
+
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  async policiesOf(principal: Principal): Promise<PrincipalPolicies> {
+    const now = this.options.now();
+    const key = principal.type === 'IAMUser' ? `${principal.accountId}|user|${principal.userName}` : `${principal.accountId}|role|${principal.roleName}`;
+    let entry = this.cache.get(key);
+    if (!entry || entry.recheckAt <= now) {
+      entry = { value: loadPolicies(this.options.db, principal), recheckAt: now + this.ttlMs };
+      entry.value.catch(() => this.cache.delete(key));
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(key, entry);
+    }
+    return entry.value;
+  }
+}
+
+/** Throws AccessDeniedException unless the policies allow `permission`. */
+export function decide(principal: PrincipalFacts, documents: readonly PolicyDocument[], permission: Permission, request: AuthorizationRequest | undefined): void {
+  // Without resource-based policies, another account's resources are out of reach.
+  const resourceAccount = permission.resource === '*' ? undefined : parseArn(permission.resource)?.accountId;
+  const foreign = resourceAccount !== undefined && /^\d{12}$/.test(resourceAccount) && resourceAccount !== principal.accountId;
+  const context = buildContext(principal, {
+    sourceIp: request?.sourceIp ?? '127.0.0.1',
+    secureTransport: request?.secureTransport ?? false,
+    now: request?.now ?? Date.now(),
+    region: request?.region ?? 'us-east-1',
+  }, permission.conditions);
+  const result = foreign ? { decision: 'ImplicitDeny' as const } : evaluate(documents, { action: permission.action, resource: permission.resource, context });
+  if (result.decision === 'Allow') return;
+  throw awsError('AccessDeniedException', denialMessage(principal.arn, permission, result.decision === 'ExplicitDeny'));
+}
+
+export function denialMessage(principalArn: string, permission: Permission, explicit: boolean): string {
+  const head = `User: ${principalArn} is not authorized to perform: ${permission.action} on resource: ${permission.resource}`;
+  return explicit ? `${head} with an explicit deny in an identity-based policy` : `${head} because no identity-based policy allows the ${permission.action} action`;
+}
+
+export function principalFacts(principal: Principal, tags: Readonly<Record<string, string>>): PrincipalFacts {
+  return principal.type === 'IAMUser'
+    ? { type: 'IAMUser', arn: principal.arn, accountId: principal.accountId, userId: principal.userId, userName: principal.userName, tags }
+    : { type: 'AssumedRole', arn: principal.arn, accountId: principal.accountId, userId: principal.userId, roleArn: principal.roleArn, tags };
+}
+
+async function loadPolicies(db: Db, principal: Principal): Promise<PrincipalPolicies> {
+  const entities: [IamEntityType, string][] = principal.type === 'IAMUser'
+    ? [['user', principal.userName], ...(await groupsOfUser(db, principal.accountId, principal.userName)).map((g): [IamEntityType, string] => ['group', g])]
+    : [['role', principal.roleName]];
+  const texts: string[] = [];
+  for (const [type, name] of entities) {
+    const arns = await attachedPolicies(db, principal.accountId, type, name);
+    for (const arn of arns) {
+      const builtin = findBuiltinPolicy(arn);
+      if (builtin) texts.push(builtin.document);
+    }
+    texts.push(...await defaultDocuments(db, arns.filter((a) => !findBuiltinPolicy(a))));
+    texts.push(...(await inlinePolicies(db, principal.accountId, type, name)).map((p) => p.document));
+  }
+  const tagRows = await tagsOf(db, principal.accountId, principal.type === 'IAMUser' ? 'user' : 'role', principal.type === 'IAMUser' ? principal.userName : principal.roleName);
+  // Documents were validated when stored; one that no longer parses grants nothing.
+  const documents = texts.flatMap((text) => {
+    try {
+      return [parsePolicy(text)];
+    } catch {
+      return [];
+    }
+  });
+  return { documents, tags: Object.fromEntries(tagRows.map((t) => [t.Key, t.Value])) };
+}

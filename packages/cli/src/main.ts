@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './config.ts';
 import { adminCommand } from './commands/admin.ts';
+import { agentCommand } from './commands/agent.ts';
+import { nodesCommand } from './commands/nodes.ts';
 import { auditCommand } from './commands/audit.ts';
 import { devCommand } from './commands/dev.ts';
 import { serverCommand } from './commands/server.ts';
@@ -13,7 +15,9 @@ export function program(): Command {
     .addCommand(devCommand())
     .addCommand(serverCommand())
     .addCommand(auditCommand())
-    .addCommand(adminCommand());
+    .addCommand(adminCommand())
+    .addCommand(nodesCommand())
+    .addCommand(agentCommand());
 }
 
 export async function main(argv: string[]): Promise<void> {

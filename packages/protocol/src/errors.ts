@@ -37,6 +37,18 @@ export const errorCatalogue = {
   InternalServerError: { status: 500, source: 'ssm', fault: 'server' },
   ServiceSettingNotFound: { status: 400, source: 'ssm', fault: 'client' },
   TooManyUpdates: { status: 400, source: 'ssm', fault: 'client' },
+  // AmazonSSM: managed nodes (activations, DescribeInstanceInformation, node tags)
+  InvalidActivation: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidActivationId: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidFilter: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidFilterKey: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidInstanceId: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidInstanceInformationFilterValue: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidNextToken: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidParameters: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidResourceId: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidResourceType: { status: 400, source: 'ssm', fault: 'client' },
+  TooManyTagsError: { status: 400, source: 'ssm', fault: 'client' },
   // CloudTrail
   InvalidLookupAttributesException: { status: 400, source: 'cloudtrail', fault: 'client' },
   InvalidMaxResultsException: { status: 400, source: 'cloudtrail', fault: 'client' },

@@ -5,3 +5,4 @@ export * from './validate.ts';
 export * from './redact.ts';
 export * from './json.ts';
 export * from './generated/index.ts';
+export * from './channel/index.ts';

@@ -8,3 +8,6 @@ export { chainKey } from './audit/chain.ts';
 export { verifyAuditChain, type VerifyResult } from './audit/verify.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { DEFAULT_BODY_LIMIT } from './api/http-server.ts';
+export { listAllInstances, type InstanceRow } from './nodes/nodes-store.ts';
+export { pingStatus, DEFAULT_CONNECTION_LOST_AFTER_MS } from './nodes/ping-status.ts';
+export { ensureAgentBundle, buildAgentBundle, AGENT_BUNDLE } from './nodes/agent-bundle.ts';

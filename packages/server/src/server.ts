@@ -6,6 +6,7 @@ import { findAccessKey } from './accounts/identity-store.ts';
 import type { Principal } from './accounts/principal.ts';
 import { accountAdminAuthorizer, type Authorizer } from './api/authorize.ts';
 import { createHttpServer } from './api/http-server.ts';
+import { withNodeRules } from './nodes/node-authorizer.ts';
 import type { Operation, ServiceEntry } from './api/operation.ts';
 import { ApiPipeline } from './api/pipeline.ts';
 import { sigv4 } from './api/sigv4.ts';
@@ -15,6 +16,7 @@ import { AuditWriter } from './audit/writer.ts';
 import type { RootKey } from './crypto/root-key.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { settingsOperations } from './settings/operations.ts';
+import { nodesCapability, type NodesOptions, type NodesCapability } from './nodes/nodes-capability.ts';
 import { openStore, type Store } from './store/store.ts';
 
 export interface ServerOptions {
@@ -32,6 +34,8 @@ export interface ServerOptions {
   /** Injectable clock (epoch ms); default Date.now. */
   readonly now?: () => number;
   readonly authorize?: Authorizer;
+  /** Managed nodes: heartbeat window, credentials lifetime, agent bundle. */
+  readonly nodes?: NodesOptions;
 }
 
 export interface RunningServer {
@@ -40,6 +44,7 @@ export interface RunningServer {
   readonly region: string;
   readonly store: Store;
   readonly app: FastifyInstance;
+  readonly nodes: NodesCapability;
   close(): Promise<void>;
 }
 
@@ -64,22 +69,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const keyRing = new KeyRing({ db: store.db, rootKey: options.rootKey, now });
   const audit = new AuditWriter({ store, key: chainKey(options.rootKey) });
+  const verify = sigv4<Principal>({ region, services: services.map((s) => s.model.metadata.signingName), lookupKey: (id) => keyRing.lookup(id), now });
+  const nodes = nodesCapability({ db: store.db, rootKey: options.rootKey, region, keyRing, verify, now, logger, options: options.nodes });
   const operations: Operation[] = [
     ...settingsOperations({ db: store.db }),
     lookupEventsOperation({ db: store.db }),
+    ...nodes.operations,
   ];
   const pipeline = new ApiPipeline({
     region,
     services,
     operations,
-    verify: sigv4<Principal>({ region, services: services.map((s) => s.model.metadata.signingName), lookupKey: (id) => keyRing.lookup(id), now }),
-    authorize: options.authorize ?? accountAdminAuthorizer,
+    verify,
+    authorize: withNodeRules(options.authorize ?? accountAdminAuthorizer),
     audit,
     keyOwner: async (id) => (await findAccessKey(store.db, id))?.key.account_id,
     now,
     logger,
   });
-  const app = createHttpServer({ pipeline, bodyLimit: options.bodyLimit });
+  const app = createHttpServer({ pipeline, bodyLimit: options.bodyLimit, plugins: [nodes.plugin] });
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
@@ -97,7 +105,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     region,
     store,
     app,
+    nodes,
     async close() {
+      nodes.hub.closeAll();
       await app.close();
       await audit.flush();
       await store.close();

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-foundation.ts';
 import * as m0002 from './0002-session-credentials.ts';
+import * as m0005 from './0005-nodes.ts';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so that the server can be
@@ -9,6 +10,7 @@ import * as m0002 from './0002-session-credentials.ts';
 const migrations: Record<string, Migration> = {
   '0001-foundation': m0001,
   '0002-session-credentials': m0002,
+  '0005-nodes': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -209,7 +209,6 @@ export class Agent {
         this.backoff.reset();
         this.log(`online as ${this.identity.instanceId}: channel open`);
         this.heartbeat();
-        for (const entry of this.outbox.list()) this.sendEntry(entry, true);
         resolve();
       });
       socket.on('message', (data: Buffer) => this.receive(socket, data));
@@ -241,10 +240,10 @@ export class Agent {
     this.later(this.options.heartbeatMs ?? 60_000, () => this.heartbeat());
   }
 
-  private sendEntry(entry: { id: string; type: ChannelMessageType; body: unknown }, force = false): void {
+  private sendEntry(entry: { id: string; type: ChannelMessageType; body: unknown }): void {
     const socket = this.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) return;
-    if (this.inFlight.has(entry.id) && !force) return;
+    if (this.inFlight.has(entry.id)) return;
     this.inFlight.add(entry.id);
     socket.send(encodeFrame({ k: 'msg', id: entry.id, type: entry.type, body: entry.body as never }));
   }

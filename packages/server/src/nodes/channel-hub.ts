@@ -52,7 +52,7 @@ export class ChannelHub {
   private readonly connections = new Map<string, Connection>();
   private readonly handlers = new Map<string, MessageHandler<never>>();
   /** Recent ids per node; survives reconnection (not a server restart: handlers are idempotent). */
-  private readonly seen = new Map<string, string[]>();
+  private readonly seen = new Map<string, Map<string, Promise<void>>>();
 
   constructor(private readonly options: { db: Db; logger: Logger; now: () => number }) {}
 
@@ -139,13 +139,18 @@ export class ChannelHub {
     }
     const handler = this.handlers.get(frame.type);
     if (!handler) return this.refuse(connection, CLOSE.policy, `unknown message type ${frame.type}`);
-    const seen = this.seen.get(instanceId) ?? [];
-    if (!seen.includes(frame.id)) {
-      await handler(connection.peer, frame.body as never, { messageId: frame.id, now });
-      seen.push(frame.id);
-      if (seen.length > SEEN_IDS_PER_NODE) seen.shift();
-      this.seen.set(instanceId, seen);
+    // A duplicate waits for the first copy's handling (which may still run) and is acked
+    // after it: handled once, acked every time.
+    let seen = this.seen.get(instanceId);
+    if (!seen) this.seen.set(instanceId, (seen = new Map()));
+    let handled = seen.get(frame.id);
+    if (!handled) {
+      handled = handler(connection.peer, frame.body as never, { messageId: frame.id, now });
+      seen.set(frame.id, handled);
+      if (seen.size > SEEN_IDS_PER_NODE) seen.delete(seen.keys().next().value as string);
+      handled.catch(() => seen.delete(frame.id));
     }
+    await handled;
     if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(encodeFrame({ k: 'ack', id: frame.id }));
   }
 }

@@ -11,3 +11,4 @@ export { DEFAULT_BODY_LIMIT } from './api/http-server.ts';
 export { listAllInstances, type InstanceRow } from './nodes/nodes-store.ts';
 export { pingStatus, DEFAULT_CONNECTION_LOST_AFTER_MS } from './nodes/ping-status.ts';
 export { ensureAgentBundle, buildAgentBundle, AGENT_BUNDLE } from './nodes/agent-bundle.ts';
+export { createLocalActivation } from './nodes/local-activation.ts';

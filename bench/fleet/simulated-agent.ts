@@ -30,7 +30,23 @@ export class SimulatedAgent {
     this.backoff = new Backoff({ baseMs: options.backoffBaseMs ?? 500 });
   }
 
+  /** Registers, retrying transport failures with backoff (a busy server is not a reason to give up). */
   async register(activation: { id: string; code: string }): Promise<void> {
+    const backoff = new Backoff({ baseMs: 500, maxMs: 10_000 });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.registerOnce(activation);
+      } catch (error) {
+        if (attempt >= 20 || String(error).includes('register: 4')) {
+          this.gaveUp = true;
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, backoff.next()));
+      }
+    }
+  }
+
+  private async registerOnce(activation: { id: string; code: string }): Promise<void> {
     const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
     const res = await fetch(this.options.endpoint + REGISTER_PATH, {
       method: 'POST',

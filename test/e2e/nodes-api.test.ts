@@ -7,6 +7,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import {
   AddTagsToResourceCommand, DeleteActivationCommand, DeregisterManagedInstanceCommand, DescribeActivationsCommand, DescribeInstanceInformationCommand,
   GetServiceSettingCommand, ListTagsForResourceCommand, type DescribeInstanceInformationCommandInput, RemoveTagsFromResourceCommand, UpdateManagedInstanceRoleCommand, SSMClient,
@@ -297,5 +299,21 @@ describe('agent download', () => {
     assert.doesNotMatch(bundle.toString('utf8'), /require\("(bufferutil|utf-8-validate)"\)/);
     const unit = await (await fetch(`${target.url}/bosun/v1/agent/bosun-agent.service`)).text();
     assert.match(unit, /RestartPreventExitStatus=4/);
+  });
+});
+
+describe('secrets of nodes', () => {
+  test('activation codes and node credentials appear in no log, audit event or database file', async () => {
+    const activation = await createActivation(ssm, { limit: 2 });
+    const node = await registerTestNode(target.url, activation);
+    const creds = await credentialsOf(node);
+    const audit = (await target.server.store.db.selectFrom('audit_events').select('record').execute()).map((r) => r.record).join('\n');
+    assert.match(audit, /HIDDEN_DUE_TO_SECURITY_REASONS/);
+    const files = fs.readdirSync(target.dataDir).filter((n) => n.startsWith('bosun.db')).map((n) => fs.readFileSync(path.join(target.dataDir, n)).toString('latin1')).join('');
+    for (const secret of [activation.code, creds.secretAccessKey, creds.sessionToken]) {
+      assert.ok(!target.log().includes(secret), 'not in the log');
+      assert.ok(!audit.includes(secret), 'not in the audit trail');
+      assert.ok(!files.includes(secret), 'not in the database files');
+    }
   });
 });

@@ -34,6 +34,11 @@ export interface Operation<I = unknown, O = unknown> {
   /** Resources named in the audit event. */
   resources?(ctx: CallContext, input: I, output: O | undefined): readonly AuditResource[];
   handle(ctx: CallContext, input: I): Promise<O>;
+  /**
+   * The output as the audit event records it, for secrets the model does not mark sensitive
+   * (e.g. CreateActivation's ActivationCode). Default: the output itself.
+   */
+  auditOutput?(output: O): O;
 }
 
 export interface ServiceEntry {

@@ -127,7 +127,7 @@ export class ApiPipeline {
     } finally {
       call.resources = op.resources?.(ctx, input, output) ?? [];
     }
-    if (!op.readOnly) call.responseElements = auditParameters(model, shapes.output, output);
+    if (!op.readOnly) call.responseElements = auditParameters(model, shapes.output, output !== undefined && op.auditOutput ? op.auditOutput(output) : output);
     return encodeJson(output ?? {});
   }
 

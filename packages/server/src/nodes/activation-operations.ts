@@ -50,6 +50,8 @@ export function activationOperations(deps: ActivationDeps): Operation[] {
         });
         return { ActivationId: activationId, ActivationCode: code };
       },
+      // The code is a registration secret: the model does not mark it sensitive, Bosun does.
+      auditOutput: (output) => ({ ...output, ...(output.ActivationCode ? { ActivationCode: 'HIDDEN_DUE_TO_SECURITY_REASONS' } : {}) }),
     }),
     defineOperation<ssm.DescribeActivationsRequest, ssm.DescribeActivationsResult>({
       service: 'ssm',

@@ -6,8 +6,10 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   AddTagsToResourceCommand, DeleteActivationCommand, DeregisterManagedInstanceCommand, DescribeActivationsCommand, DescribeInstanceInformationCommand,
@@ -314,6 +316,40 @@ describe('secrets of nodes', () => {
       assert.ok(!target.log().includes(secret), 'not in the log');
       assert.ok(!audit.includes(secret), 'not in the audit trail');
       assert.ok(!files.includes(secret), 'not in the database files');
+    }
+  });
+});
+
+describe('install script', () => {
+  const runScript = (script: string, args: string[], env: NodeJS.ProcessEnv) => new Promise<{ code: number; out: string }>((resolve) => {
+    const child = spawn('sh', ['-s', '--', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, out }));
+    child.stdin.end(script);
+  });
+
+  test('install.sh downloads the agent, checks its SHA-256, and registers the node (no systemd here: it says how to run it)', async () => {
+    const activation = await createActivation(ssm);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-install-'));
+    try {
+      const script = await (await fetch(`${target.url}/bosun/v1/agent/install.sh`)).text();
+      const env = { BOSUN_PREFIX: path.join(dir, 'opt'), BOSUN_STATE_DIR: path.join(dir, 'state') };
+      const result = await runScript(script, ['--code', activation.code, '--id', activation.id], env);
+      assert.equal(result.code, 0, result.out);
+      assert.match(result.out, /registered as mi-[0-9a-f]{17}/);
+      assert.match(result.out, /agent installed; no systemd here/);
+      assert.ok(fs.existsSync(path.join(dir, 'opt/bosun-agent.cjs')));
+      assert.equal(fs.statSync(path.join(dir, 'state')).mode & 0o777, 0o700);
+
+      const tampered = script.replace(/SHA256='[0-9a-f]{64}'/, `SHA256='${'0'.repeat(64)}'`);
+      const refused = await runScript(tampered, ['--code', activation.code, '--id', activation.id], { BOSUN_PREFIX: path.join(dir, 'other'), BOSUN_STATE_DIR: path.join(dir, 'other-state') });
+      assert.equal(refused.code, 1);
+      assert.match(refused.out, /checksum mismatch/);
+      assert.ok(!fs.existsSync(path.join(dir, 'other/bosun-agent.cjs')));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

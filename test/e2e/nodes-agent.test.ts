@@ -155,3 +155,32 @@ describe('a real agent', () => {
     await agent.stop();
   });
 });
+
+describe('credentials renewal', () => {
+  test('the agent renews its short-lived credentials before they expire and reconnects with the new ones', async () => {
+    const short = await startNodesServer({ credentialsTtlMs: 8_000 });
+    const client = ssmClient(short, short.admin);
+    const state = newStateDir();
+    try {
+      const activation = await createActivation(client);
+      const agent = await spawnAgent(['--endpoint', short.url, '--code', activation.code, '--id', activation.id, '--state-dir', state]);
+      const [, instanceId] = await agent.waitFor(/registered as (mi-[0-9a-f]{17})/);
+      await agent.waitFor(/online as mi-/);
+      const sessions = () => short.server.store.db.selectFrom('session_credentials').select(['access_key_id', 'expires_at']).where('subject', '=', instanceId).execute();
+      await eventually('a renewal before the first credentials expire', async () => {
+        const rows = await sessions();
+        return rows.length >= 2 ? rows : undefined;
+      }, 15_000);
+      const rows = (await sessions()).sort((a, b) => Number(a.expires_at) - Number(b.expires_at));
+      assert.ok(Number(rows[1].expires_at) - Number(rows[0].expires_at) < 8_000, 'renewed before the first expired');
+      // A reconnection (server restart) after the first credentials expired succeeds with the renewed ones.
+      await eventually('the first credentials to expire', async () => Date.now() > Number(rows[0].expires_at) + 500, 15_000);
+      await short.restart();
+      await agent.waitFor(/online as mi-[0-9a-f]+: channel open[\s\S]*online as/, 20_000);
+      await agent.stop();
+    } finally {
+      client.destroy();
+      await short.destroy();
+    }
+  });
+});

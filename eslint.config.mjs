@@ -4,7 +4,7 @@ import importX from 'eslint-plugin-import-x';
 import bosun from './eslint/layering.mjs';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '**/generated/**', '.bosun/**', 'bench/results/**'] },
+  { ignores: ['node_modules/**', '**/generated/**', '.bosun/**', 'bench/results/**', 'packages/agent/dist/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts', '**/*.mjs'],

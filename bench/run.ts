@@ -6,6 +6,7 @@ const benchmarks: Record<string, () => Promise<{ run(argv: string[]): Promise<vo
   api: () => import('./api.ts'),
   params: () => import('./params.ts'),
   authz: () => import('./authz.ts'),
+  nodes: () => import('./nodes.ts'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

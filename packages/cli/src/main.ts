@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './config.ts';
 import { adminCommand } from './commands/admin.ts';
+import { agentCommand } from './commands/agent.ts';
+import { nodesCommand } from './commands/nodes.ts';
 import { auditCommand } from './commands/audit.ts';
 import { devCommand } from './commands/dev.ts';
 import { eventsCommand } from './commands/events.ts';
@@ -21,7 +23,9 @@ export function program(): Command {
     .addCommand(paramsCommand())
     .addCommand(execCommand())
     .addCommand(eventsCommand())
-    .addCommand(iamCommand());
+    .addCommand(iamCommand())
+    .addCommand(nodesCommand())
+    .addCommand(agentCommand());
 }
 
 export async function main(argv: string[]): Promise<void> {

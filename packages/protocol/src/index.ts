@@ -6,3 +6,4 @@ export * from './redact.ts';
 export * from './json.ts';
 export * from './query.ts';
 export * from './generated/index.ts';
+export * from './channel/index.ts';

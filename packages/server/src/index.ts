@@ -13,3 +13,7 @@ export { listEvents, getAccountOption, setAccountOption, WEBHOOK_OPTION, RETENTI
 export { eventBody } from './events/webhook-delivery.ts';
 export { adminAttachUserPolicy, adminListUserPolicies, adminPutUserPolicy, adminSimulate, IamAdminError } from './iam/admin.ts';
 export { AdministratorAccess, BosunManagedNodeRolePolicy } from './iam/policy/builtin.ts';
+export { listAllInstances, type InstanceRow } from './nodes/nodes-store.ts';
+export { pingStatus, DEFAULT_CONNECTION_LOST_AFTER_MS } from './nodes/ping-status.ts';
+export { ensureAgentBundle, buildAgentBundle, AGENT_BUNDLE } from './nodes/agent-bundle.ts';
+export { createLocalActivation } from './nodes/local-activation.ts';

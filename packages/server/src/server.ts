@@ -6,6 +6,7 @@ import { findAccessKey } from './accounts/identity-store.ts';
 import type { Principal } from './accounts/principal.ts';
 import type { Authorizer } from './api/authorize.ts';
 import { createHttpServer } from './api/http-server.ts';
+import { withNodeRules } from './nodes/node-authorizer.ts';
 import type { Operation, ServiceEntry } from './api/operation.ts';
 import { ApiPipeline } from './api/pipeline.ts';
 import { sigv4 } from './api/sigv4.ts';
@@ -24,6 +25,7 @@ import { settingsOperations } from './settings/operations.ts';
 import { PolicyAuthorizer } from './iam/authorizer.ts';
 import { iamOperations } from './iam/operations.ts';
 import { stsOperations } from './iam/sts-operations.ts';
+import { nodesCapability, type NodesOptions, type NodesCapability } from './nodes/nodes-capability.ts';
 import { openStore, type Store } from './store/store.ts';
 
 export interface ServerOptions {
@@ -41,6 +43,8 @@ export interface ServerOptions {
   /** Injectable clock (epoch ms); default Date.now. */
   readonly now?: () => number;
   readonly authorize?: Authorizer;
+  /** Managed nodes: heartbeat window, credentials lifetime, agent bundle. */
+  readonly nodes?: NodesOptions;
 }
 
 export interface RunningServer {
@@ -49,6 +53,7 @@ export interface RunningServer {
   readonly region: string;
   readonly store: Store;
   readonly app: FastifyInstance;
+  readonly nodes: NodesCapability;
   close(): Promise<void>;
 }
 
@@ -76,9 +81,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const keyRing = new KeyRing({ db: store.db, rootKey: options.rootKey, now });
   const audit = new AuditWriter({ store, key: chainKey(options.rootKey) });
   const authorizer = new PolicyAuthorizer({ db: store.db, now });
-  const authorize = options.authorize ?? authorizer.authorize;
+  const authorize = withNodeRules(options.authorize ?? authorizer.authorize);
   const keys = new KeyService({ db: store.db, rootKey: options.rootKey, region, authorize });
   const secrets = secretService({ db: store.db, keys, region, authorize });
+  const verify = sigv4<Principal>({ region, services: services.map((s) => s.model.metadata.signingName), lookupKey: (id) => keyRing.lookup(id), now });
+  const nodes = nodesCapability({ db: store.db, rootKey: options.rootKey, region, keyRing, verify, now, logger, options: options.nodes });
   const operations: Operation[] = [
     ...settingsOperations({ db: store.db }),
     lookupEventsOperation({ db: store.db }),
@@ -87,19 +94,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...kmsOperations({ db: store.db, keys }),
     ...parameterOperations({ db: store.db, keys, region, references: secrets.references }),
     ...secrets.operations,
+    ...nodes.operations,
   ];
   const pipeline = new ApiPipeline({
     region,
     services,
     operations,
-    verify: sigv4<Principal>({ region, services: services.map((s) => s.model.metadata.signingName), lookupKey: (id) => keyRing.lookup(id), now }),
+    verify,
     authorize,
     audit,
     keyOwner: async (id) => (await findAccessKey(store.db, id))?.key.account_id,
     now,
     logger,
   });
-  const app = createHttpServer({ pipeline, bodyLimit: options.bodyLimit });
+  const app = createHttpServer({ pipeline, bodyLimit: options.bodyLimit, plugins: [nodes.plugin] });
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
@@ -122,7 +130,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     region,
     store,
     app,
+    nodes,
     async close() {
+      nodes.hub.closeAll();
       await Promise.all([policyScheduler.stop(), webhooks.stop()]);
       await app.close();
       await audit.flush();

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
-import { adminBootstrap, createLogger, ensureRootKeyFile, listAccounts, openStore, startServer, type NewAccessKey } from '@bosun/server';
+import { Agent, register } from '@bosun/agent';
+import { adminBootstrap, createLocalActivation, createLogger, ensureRootKeyFile, listAccounts, openStore, startServer, type NewAccessKey, type RunningServer } from '@bosun/server';
 import { UsageError, resolveConfig, type ServerFlags } from '../config.ts';
 import { addServerFlags, runUntilSignal } from './common.ts';
 
@@ -39,9 +40,39 @@ export function devCommand(): Command {
     });
     const credentials = created ?? readEnvCredentials(envFile);
     if (credentials) writeEnvFile(envFile, { ...credentials, region: config.region, endpoint: server.url });
-    printBanner({ url: server.url, region: config.region, dataDir: config.dataDir, envFile, created, credentials });
-    await runUntilSignal(() => server.close());
+    let agent: Agent | undefined;
+    let node: string | undefined;
+    try {
+      ({ agent, node } = await startLocalAgent(server, path.join(config.dataDir, 'agent')));
+    } catch (error) {
+      process.stderr.write(`warn: the local agent could not start: ${(error as Error).message}\n`);
+    }
+    printBanner({ url: server.url, region: config.region, dataDir: config.dataDir, envFile, created, credentials, node });
+    await runUntilSignal(async () => {
+      agent?.stop();
+      await server.close();
+    });
   });
+}
+
+/**
+ * The first look shows one Online node: a local agent, registered against this server
+ * (an activation made in the store on first start) and run in this process. Its state is
+ * in <data-dir>/agent, its log in <data-dir>/agent/agent.log.
+ */
+async function startLocalAgent(server: RunningServer, stateDir: string): Promise<{ agent: Agent; node: string }> {
+  fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  if (!fs.existsSync(path.join(stateDir, 'identity.json'))) {
+    const [account] = await listAccounts(server.store.db);
+    if (!account) throw new Error('no account to register the local node in');
+    const activation = await createLocalActivation(server.store.db, { accountId: account.account_id, iamRole: 'BosunDevNodeRole', defaultInstanceName: 'bosun-dev-local', now: Date.now() });
+    await register({ stateDir, endpoint: server.url, activationId: activation.activationId, activationCode: activation.activationCode });
+  }
+  const log = fs.createWriteStream(path.join(stateDir, 'agent.log'), { flags: 'a', mode: 0o600 });
+  const agent = new Agent({ stateDir, now: Date.now, log: (line) => log.write(`${new Date().toISOString()} ${line}\n`) });
+  void agent.start();
+  const identity = JSON.parse(fs.readFileSync(path.join(stateDir, 'identity.json'), 'utf8')) as { instanceId: string; endpoint: string };
+  return { agent, node: identity.instanceId };
 }
 
 interface EnvCredentials {
@@ -74,7 +105,7 @@ function readEnvCredentials(file: string): EnvCredentials | undefined {
   return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, accountId: get('BOSUN_ACCOUNT_ID') } : undefined;
 }
 
-function printBanner(info: { url: string; region: string; dataDir: string; envFile: string; created?: NewAccessKey; credentials?: EnvCredentials }): void {
+function printBanner(info: { url: string; region: string; dataDir: string; envFile: string; created?: NewAccessKey; credentials?: EnvCredentials; node?: string }): void {
   const out = process.stdout;
   out.write(`\nBosun dev server is running.\n\n`);
   out.write(`  Endpoint    ${info.url}\n`);
@@ -91,6 +122,7 @@ function printBanner(info: { url: string; region: string; dataDir: string; envFi
   } else {
     out.write(`  Credentials ${info.envFile} is missing; create a key with: bosun admin create-access-key --data-dir ${info.dataDir} --account-id ID --user-name admin\n`);
   }
+  if (info.node) out.write(`  Local node  ${info.node} (agent in this process; bosun nodes ls --data-dir ${info.dataDir})\n`);
   out.write(`\nTry it:\n\n`);
   out.write(`  source ${info.envFile} && aws ssm get-service-setting --setting-id /ssm/parameter-store/high-throughput-enabled --endpoint-url $BOSUN_ENDPOINT\n\n`);
   out.write(`Press Ctrl-C to stop; the next start reuses this state.\n`);

@@ -6,6 +6,8 @@ export interface HttpServerOptions {
   readonly pipeline: ApiPipeline;
   /** Largest request body accepted, in bytes. Default 2 MiB (AWS's largest SSM inputs, e.g. PutInventory, stay under it). */
   readonly bodyLimit?: number;
+  /** Fastify plugins of capabilities with routes of their own under /bosun/v1/ (e.g. nodes), registered in order. */
+  readonly plugins?: readonly ((app: FastifyInstance) => Promise<void>)[];
 }
 
 export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
@@ -34,6 +36,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
 
   app.get('/bosun/v1/health', async () => ({ status: 'ok' }));
+  for (const plugin of options.plugins ?? []) void app.register(plugin);
 
   app.setErrorHandler(async (error: { code?: string; statusCode?: number; message: string }, req, reply) => {
     // Fastify refuses an oversized body from its Content-Length before reading it, or

@@ -187,7 +187,7 @@ export class ApiPipeline {
     const input = decodeInput(model, op.name, parsed);
 
     const output = await this.authorizeAndHandle(req, op, verified.principal, input, call, now, requestId);
-    if (!op.readOnly) call.responseElements = auditParameters(model, shapes.output, op.auditOutput ? op.auditOutput(output) : output);
+    if (!op.readOnly) call.responseElements = auditParameters(model, shapes.output, output !== undefined && op.auditOutput ? op.auditOutput(output) : output);
     return encodeJson(output ?? {});
   }
 

@@ -195,6 +195,9 @@ export interface Database {
   secret_versions: SecretVersionsTable;
   events: EventsTable;
   account_options: AccountOptionsTable;
+  activations: ActivationsTable;
+  managed_instances: ManagedInstancesTable;
+  channel_messages: ChannelMessagesTable;
 }
 
 // Parameter Store, KMS, Secrets Manager (migration 0004-parameters)
@@ -316,4 +319,55 @@ export interface AccountOptionsTable {
   option: string;
   value: string;
   updated_at: number;
+}
+
+// Managed nodes (0005-nodes)
+
+export interface ActivationsTable {
+  activation_id: string;
+  account_id: string;
+  /** SHA-256 (hex) of the activation code; the code is never stored. */
+  code_hash: string;
+  description: string | null;
+  default_instance_name: string | null;
+  iam_role: string;
+  registration_limit: number;
+  registrations_count: number;
+  expires_at: number;
+  created_at: number;
+  tags: string;
+  registration_metadata: string;
+}
+
+export interface ManagedInstancesTable {
+  instance_id: string;
+  account_id: string;
+  activation_id: string;
+  iam_role: string;
+  name: string | null;
+  public_key: string;
+  registered_at: number;
+  deregistered_at: number | null;
+  last_ping_at: number | null;
+  agent_version: string | null;
+  platform_name: string | null;
+  platform_type: string | null;
+  platform_version: string | null;
+  computer_name: string | null;
+  ip_address: string | null;
+  clock_offset_ms: number | null;
+  refused_reason: string | null;
+  refused_at: number | null;
+  refused_skew_ms: number | null;
+  tags: string;
+}
+
+export interface ChannelMessagesTable {
+  message_id: string;
+  instance_id: string;
+  type: string;
+  body: string;
+  state: 'queued' | 'acked';
+  created_at: number;
+  acked_at: number | null;
 }

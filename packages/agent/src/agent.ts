@@ -1,0 +1,313 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import WebSocket from 'ws';
+import {
+  CHANNEL_PATH, CREDENTIALS_PATH, credentialsPayload, decodeFrame, encodeFrame, MAX_FRAME_BYTES, REGISTER_PATH,
+  type ChannelMessages, type ChannelMessageType, type CredentialsResponse, type NodeRefusal, type RegisterResponse,
+} from '@bosun/protocol/channel';
+import { Backoff } from './backoff.ts';
+import { Outbox } from './outbox.ts';
+import { platformInfo } from './platform.ts';
+import { signRequest } from './sigv4-signer.ts';
+import { AgentState, newKeyPair, type Identity } from './state.ts';
+
+export interface AgentOptions {
+  readonly stateDir: string;
+  readonly now: () => number;
+  /** Default 60 s. */
+  readonly heartbeatMs?: number;
+  /** First backoff step. Default 1 s (the cap is always 5 minutes). */
+  readonly backoffBaseMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** Thrown when the server says the node is not (or no longer) registered: retrying cannot help. */
+export class NodeGoneError extends Error {}
+
+export class RefusedError extends Error {
+  constructor(readonly status: number, readonly refusal: NodeRefusal) {
+    super(refusal.message);
+  }
+}
+
+/** Registers this machine with an activation; keeps the identity in the state directory. */
+export async function register(input: { stateDir: string; endpoint: string; activationCode: string; activationId: string; computerName?: string }): Promise<Identity> {
+  const state = new AgentState(input.stateDir);
+  state.ensure();
+  const existing = state.readIdentity();
+  if (existing) return existing;
+  const keys = newKeyPair();
+  const endpoint = input.endpoint.replace(/\/+$/, '');
+  const response = await postJson<RegisterResponse>(endpoint + REGISTER_PATH, {
+    activationId: input.activationId,
+    activationCode: input.activationCode,
+    publicKey: keys.publicKey,
+    computerName: input.computerName ?? platformInfo().computerName,
+  });
+  const identity: Identity = { instanceId: response.instanceId, accountId: response.accountId, region: response.region, endpoint, ...keys };
+  state.writeIdentity(identity);
+  return identity;
+}
+
+/**
+ * The running agent: credentials (renewed at half-life), the channel (reconnected with
+ * jittered backoff), heartbeats, the outbox, and de-duplication of server messages.
+ *
+ *   start → credentials → connect → [open: heartbeat, flush outbox] → … → close → backoff → credentials …
+ */
+export class Agent {
+  private readonly state: AgentState;
+  private readonly outbox: Outbox;
+  private readonly backoff: Backoff;
+  private readonly log: (line: string) => void;
+  private identity!: Identity;
+  private credentials?: CredentialsResponse;
+  private clockOffsetMs = 0;
+  private socket?: WebSocket;
+  private stopped = false;
+  private timers = new Set<NodeJS.Timeout>();
+  private seen: string[];
+  private skewLogged = false;
+  private inFlight = new Set<string>();
+  private finished!: (code: number) => void;
+  /** Resolves with the process exit code when the agent stops. */
+  readonly done: Promise<number>;
+
+  constructor(private readonly options: AgentOptions) {
+    this.state = new AgentState(options.stateDir);
+    this.outbox = new Outbox(this.state.outboxDir);
+    this.backoff = new Backoff({ baseMs: options.backoffBaseMs });
+    this.log = options.log ?? ((line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`));
+    this.seen = this.state.readSeen();
+    this.done = new Promise((resolve) => (this.finished = resolve));
+  }
+
+  /** Queues a message that must reach the server even across a restart of the agent. */
+  report<T extends ChannelMessageType>(type: T, body: ChannelMessages[T]): void {
+    const entry = this.outbox.add(type, body);
+    this.sendEntry(entry);
+  }
+
+  start(): Promise<number> {
+    const identity = this.state.readIdentity();
+    if (!identity) throw new Error(`no identity in ${this.options.stateDir}: register first (--endpoint URL --code CODE --id ID)`);
+    this.identity = identity;
+    this.log(`bosun agent ${platformInfo().agentVersion} starting as ${identity.instanceId} (endpoint ${identity.endpoint})`);
+    this.report('node-event', { event: 'agent-started', detail: platformInfo().agentVersion });
+    void this.cycle();
+    return this.done;
+  }
+
+  stop(code = 0): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.socket?.close(1000, 'agent stopping');
+    this.finished(code);
+  }
+
+  private later(ms: number, work: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      work();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  /** One attempt: credentials, then the channel; any failure schedules the next attempt. */
+  private async cycle(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      if (!this.credentials || this.credentials.expiration - this.serverNow() < 60_000) await this.renewCredentials();
+      await this.connect();
+    } catch (error) {
+      if (error instanceof NodeGoneError) {
+        this.log(`node ${this.identity.instanceId} is no longer registered: ${error.message} Stopping.`);
+        this.stop(4);
+        return;
+      }
+      this.retry(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private retry(reason: string): void {
+    if (this.stopped) return;
+    const wait = this.backoff.next();
+    if (!(this.skewLogged && reason.startsWith('ClockSkew'))) this.log(`${reason}; retrying in ${Math.round(wait / 1000)} s`);
+    this.later(wait, () => void this.cycle());
+  }
+
+  private serverNow(): number {
+    return this.options.now() - this.clockOffsetMs;
+  }
+
+  private async renewCredentials(): Promise<void> {
+    const time = this.options.now();
+    const nonce = crypto.randomBytes(12).toString('base64url');
+    const payload = credentialsPayload({ instanceId: this.identity.instanceId, time, nonce });
+    const signature = crypto.sign(null, Buffer.from(payload), this.identity.privateKey).toString('base64');
+    try {
+      const credentials = await postJson<CredentialsResponse>(this.identity.endpoint + CREDENTIALS_PATH, { instanceId: this.identity.instanceId, time, nonce, signature });
+      this.clockOffsetMs = this.options.now() - credentials.serverTime;
+      this.credentials = credentials;
+      if (this.skewLogged) this.log(`clock is right again (offset ${this.clockOffsetMs} ms); credentials obtained`);
+      this.skewLogged = false;
+      // Renew at half-life, so a renewal that fails has time for retries before expiry.
+      const lifetime = credentials.expiration - credentials.serverTime;
+      this.later(Math.max(5_000, lifetime / 2), () => void this.renewInBackground());
+    } catch (error) {
+      if (error instanceof RefusedError) {
+        if (error.refusal.__type === 'InvalidInstanceId') throw new NodeGoneError(error.refusal.message);
+        if (error.refusal.skewMs !== undefined) {
+          if (!this.skewLogged) {
+            const seconds = Math.round(error.refusal.skewMs / 1000);
+            this.log(`ClockSkew: this node's clock is ${Math.abs(seconds)} s ${seconds > 0 ? 'ahead of' : 'behind'} the server's (measured offset ${error.refusal.skewMs} ms, at most 300 s allowed): fix the node's time: enable NTP or chrony. Retrying with backoff (at most 5 minutes apart).`);
+            this.skewLogged = true;
+          }
+          throw new Error(`ClockSkew: offset ${error.refusal.skewMs} ms`);
+        }
+      }
+      throw error;
+    }
+  }
+
+  private async renewInBackground(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.renewCredentials();
+    } catch (error) {
+      if (error instanceof NodeGoneError) return this.stop(4);
+      // The channel stays open on the old credentials; the next cycle renews again.
+      this.later(30_000, () => void this.renewInBackground());
+    }
+  }
+
+  private connect(): Promise<void> {
+    const credentials = this.credentials!;
+    const url = new URL(this.identity.endpoint + CHANNEL_PATH);
+    const headers = signRequest({ method: 'GET', url, credentials, region: credentials.region, service: 'ssm', now: this.options.now() });
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url, { headers, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, handshakeTimeout: 15_000 });
+      let opened = false;
+      socket.on('unexpected-response', (_req, res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+        res.on('end', () => {
+          // Credentials refused at the upgrade (revoked, expired): obtain new ones next time.
+          this.credentials = undefined;
+          let message = text;
+          try {
+            message = (JSON.parse(text) as NodeRefusal).message;
+          } catch { /* keep the text */ }
+          reject(new Error(`channel refused (HTTP ${res.statusCode}): ${message}`));
+        });
+      });
+      socket.on('open', () => {
+        opened = true;
+        this.socket = socket;
+        this.backoff.reset();
+        this.log(`online as ${this.identity.instanceId}: channel open`);
+        this.heartbeat();
+        resolve();
+      });
+      socket.on('message', (data: Buffer) => this.receive(socket, data));
+      socket.on('error', (error) => {
+        if (!opened) reject(error);
+      });
+      socket.on('close', (code, reason) => {
+        if (this.socket === socket) this.socket = undefined;
+        this.inFlight.clear();
+        if (!opened || this.stopped) return;
+        if (code === 4001) {
+          this.credentials = undefined;
+          this.log(`channel closed by the server: ${reason.toString() || 'deregistered'}`);
+        } else {
+          this.log(`channel closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`);
+        }
+        this.retry('reconnecting');
+      });
+    });
+  }
+
+  private heartbeat(): void {
+    const socket = this.socket;
+    if (!socket || this.stopped) return;
+    const frame = { k: 'msg' as const, id: crypto.randomUUID(), type: 'heartbeat' as const, body: { ...platformInfo(), clockOffsetMs: this.clockOffsetMs } };
+    socket.send(encodeFrame(frame));
+    // The outbox is also swept on each beat: entries written by `bosun agent report` get out.
+    for (const entry of this.outbox.list()) this.sendEntry(entry);
+    this.later(this.options.heartbeatMs ?? 60_000, () => this.heartbeat());
+  }
+
+  private sendEntry(entry: { id: string; type: ChannelMessageType; body: unknown }): void {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    if (this.inFlight.has(entry.id)) return;
+    this.inFlight.add(entry.id);
+    socket.send(encodeFrame({ k: 'msg', id: entry.id, type: entry.type, body: entry.body as never }));
+  }
+
+  private receive(socket: WebSocket, data: Buffer): void {
+    const decoded = decodeFrame(data.toString('utf8'));
+    if (!decoded.ok) {
+      this.log(`ignoring a malformed frame from the server: ${decoded.reason}`);
+      return;
+    }
+    const { frame } = decoded;
+    if (frame.k === 'ack') {
+      this.outbox.remove(frame.id);
+      this.inFlight.delete(frame.id);
+      return;
+    }
+    if (!this.seen.includes(frame.id)) {
+      // Later capabilities hand `frame.type` to their plugin here.
+      if (frame.type === 'ping') this.log(`server message ${frame.id}: ping`);
+      this.seen.push(frame.id);
+      if (this.seen.length > 256) this.seen.shift();
+      this.state.writeSeen(this.seen);
+    }
+    socket.send(encodeFrame({ k: 'ack', id: frame.id }));
+  }
+}
+
+/**
+ * POSTs JSON with node:http(s) rather than fetch: fetch loads undici, which costs an idle
+ * agent several megabytes of memory for two small requests an hour.
+ */
+function postJson<T>(url: string, body: unknown): Promise<T> {
+  const target = new URL(url);
+  const payload = Buffer.from(JSON.stringify(body), 'utf8');
+  const client = target.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.request(target, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': payload.length }, timeout: 30_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status >= 300) {
+          let refusal: NodeRefusal;
+          try {
+            refusal = JSON.parse(text) as NodeRefusal;
+          } catch {
+            refusal = { __type: `HTTP${status}`, message: text.slice(0, 200) };
+          }
+          reject(new RefusedError(status, refusal));
+          return;
+        }
+        try {
+          resolve(JSON.parse(text) as T);
+        } catch (error) {
+          reject(error as Error);
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${target.host} within 30 s`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}

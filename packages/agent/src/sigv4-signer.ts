@@ -1,0 +1,46 @@
+import crypto from 'node:crypto';
+
+export interface SessionCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+}
+
+const hmac = (key: crypto.BinaryLike, data: string) => crypto.createHmac('sha256', key).update(data, 'utf8').digest();
+const sha256 = (data: string) => crypto.createHash('sha256').update(data, 'utf8').digest('hex');
+
+/**
+ * Signs a body-less request (the channel's WebSocket upgrade) with SigV4 headers. Small on
+ * purpose: the agent bundle carries no AWS SDK.
+ */
+export function signRequest(input: { method: string; url: URL; credentials: SessionCredentials; region: string; service: string; now: number }): Record<string, string> {
+  const amzDate = new Date(input.now).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const day = amzDate.slice(0, 8);
+  const headers: Record<string, string> = {
+    host: input.url.host,
+    'x-amz-date': amzDate,
+    'x-amz-security-token': input.credentials.sessionToken,
+  };
+  const names = Object.keys(headers).sort();
+  const canonicalQuery = [...input.url.searchParams].map(([k, v]) => `${encodeRfc3986(k)}=${encodeRfc3986(v)}`).sort().join('&');
+  const canonical = [
+    input.method,
+    input.url.pathname,
+    canonicalQuery,
+    names.map((n) => `${n}:${headers[n].trim()}\n`).join(''),
+    names.join(';'),
+    sha256(''),
+  ].join('\n');
+  const scope = `${day}/${input.region}/${input.service}/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
+  const key = hmac(hmac(hmac(hmac(`AWS4${input.credentials.secretAccessKey}`, day), input.region), input.service), 'aws4_request');
+  const signature = crypto.createHmac('sha256', key).update(toSign, 'utf8').digest('hex');
+  return {
+    ...headers,
+    authorization: `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
+  };
+}
+
+function encodeRfc3986(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}

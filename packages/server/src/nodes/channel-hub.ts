@@ -1,0 +1,156 @@
+import crypto from 'node:crypto';
+import type { WebSocket } from 'ws';
+import { decodeFrame, encodeFrame, MAX_FRAME_BYTES, type ChannelMessages, type ChannelMessageType, type MessageFrame } from '@bosun/protocol';
+import type { Logger } from '../logger.ts';
+import type { Db } from '../store/store.ts';
+import { ackMessage, enqueueMessage, findMessage, pendingMessages } from './nodes-store.ts';
+
+/** Who is at the other end of a channel: fixed by the credentials that opened it. */
+export interface ChannelPeer {
+  readonly accountId: string;
+  readonly instanceId: string;
+}
+
+/**
+ * Handles one message type arriving from nodes. Throwing closes the connection without an
+ * ack (the agent sends the message again after reconnecting); returning acks it.
+ */
+export type MessageHandler<T extends ChannelMessageType> = (peer: ChannelPeer, body: ChannelMessages[T], context: { messageId: string; now: number }) => Promise<void>;
+
+/** Thrown by a handler for a well-formed frame whose body is not acceptable: closes the connection. */
+export class ChannelRefusal extends Error {}
+
+/** WebSocket close codes the agent understands. */
+export const CLOSE = {
+  /** A malformed, oversized or foreign frame. */
+  policy: 1008,
+  tooBig: 1009,
+  /** Another connection of the same node replaced this one. */
+  replaced: 4000,
+  /** The node was deregistered: its credentials stopped working. */
+  deregistered: 4001,
+  shuttingDown: 1001,
+} as const;
+
+/** How many recent message ids per node are remembered for de-duplication. */
+const SEEN_IDS_PER_NODE = 64;
+
+interface Connection {
+  readonly socket: WebSocket;
+  readonly peer: ChannelPeer;
+}
+
+/**
+ * The server side of node channels: one live connection per node, a registry of handlers
+ * per message type, acks both ways, de-duplication of what nodes send, and a durable
+ * outbound queue (`channel_messages`) so that a node offline when work was queued gets it
+ * when it reconnects. Later capabilities call `handle(type, …)` and `send(…)` only.
+ *
+ * Per connection the hub keeps the socket and a small ring of seen ids: 10,000 nodes fit.
+ */
+export class ChannelHub {
+  private readonly connections = new Map<string, Connection>();
+  private readonly handlers = new Map<string, MessageHandler<never>>();
+  /** Recent ids per node; survives reconnection (not a server restart: handlers are idempotent). */
+  private readonly seen = new Map<string, Map<string, Promise<void>>>();
+
+  constructor(private readonly options: { db: Db; logger: Logger; now: () => number }) {}
+
+  handle<T extends ChannelMessageType>(type: T, handler: MessageHandler<T>): void {
+    if (this.handlers.has(type)) throw new Error(`a handler for channel message type ${type} is already registered`);
+    this.handlers.set(type, handler as MessageHandler<never>);
+  }
+
+  isConnected(instanceId: string): boolean {
+    return this.connections.has(instanceId);
+  }
+
+  get connectedCount(): number {
+    return this.connections.size;
+  }
+
+  /** Queues a message for a node (durably) and pushes it now when the node is connected. */
+  async send<T extends ChannelMessageType>(instanceId: string, type: T, body: ChannelMessages[T]): Promise<string> {
+    const messageId = crypto.randomUUID();
+    await enqueueMessage(this.options.db, { message_id: messageId, instance_id: instanceId, type, body: JSON.stringify(body), created_at: this.options.now() });
+    const connection = this.connections.get(instanceId);
+    if (connection) connection.socket.send(encodeFrame({ k: 'msg', id: messageId, type, body } as MessageFrame));
+    return messageId;
+  }
+
+  /** Closes a node's channel at once (deregistration). */
+  disconnect(instanceId: string, code: number, reason: string): void {
+    const connection = this.connections.get(instanceId);
+    if (!connection) return;
+    this.connections.delete(instanceId);
+    connection.socket.close(code, reason);
+  }
+
+  closeAll(): void {
+    for (const { socket } of this.connections.values()) socket.close(CLOSE.shuttingDown, 'server shutting down');
+    this.connections.clear();
+  }
+
+  /** Takes over a freshly opened, authenticated socket. */
+  async accept(socket: WebSocket, peer: ChannelPeer): Promise<void> {
+    const previous = this.connections.get(peer.instanceId);
+    const connection: Connection = { socket, peer };
+    this.connections.set(peer.instanceId, connection);
+    if (previous) previous.socket.close(CLOSE.replaced, 'replaced by a newer connection of this node');
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      void this.receive(connection, data, isBinary).catch((error: unknown) => {
+        if (error instanceof ChannelRefusal) return this.refuse(connection, CLOSE.policy, error.message);
+        this.options.logger.error({ err: error, instanceId: peer.instanceId }, 'channel message could not be handled; closing the connection');
+        socket.close(1011, 'internal error');
+      });
+    });
+    socket.on('close', () => {
+      if (this.connections.get(peer.instanceId) === connection) this.connections.delete(peer.instanceId);
+    });
+    socket.on('error', (error) => this.options.logger.warn({ err: error, instanceId: peer.instanceId }, 'channel socket error'));
+    await this.flushQueue(connection);
+  }
+
+  private async flushQueue(connection: Connection): Promise<void> {
+    for (const row of await pendingMessages(this.options.db, connection.peer.instanceId, 1000)) {
+      connection.socket.send(encodeFrame({ k: 'msg', id: row.message_id, type: row.type as ChannelMessageType, body: JSON.parse(row.body) as never }));
+    }
+  }
+
+  private refuse(connection: Connection, code: number, reason: string): void {
+    this.options.logger.warn({ instanceId: connection.peer.instanceId, reason }, `closing the channel of ${connection.peer.instanceId}: ${reason}`);
+    connection.socket.close(code, reason.slice(0, 120));
+  }
+
+  private async receive(connection: Connection, data: Buffer, isBinary: boolean): Promise<void> {
+    if (isBinary) return this.refuse(connection, CLOSE.policy, 'binary frames are not part of the channel protocol');
+    if (data.byteLength > MAX_FRAME_BYTES) return this.refuse(connection, CLOSE.tooBig, `frame of ${data.byteLength} bytes is over the limit`);
+    const decoded = decodeFrame(data.toString('utf8'));
+    if (!decoded.ok) return this.refuse(connection, CLOSE.policy, decoded.reason);
+    const { frame } = decoded;
+    const { instanceId } = connection.peer;
+    const now = this.options.now();
+    if (frame.k === 'ack') {
+      if (await ackMessage(this.options.db, instanceId, frame.id, now)) return;
+      const message = await findMessage(this.options.db, frame.id);
+      // A duplicate ack of our own message is harmless; an ack of another node's is foreign.
+      if (message && message.instance_id !== instanceId) return this.refuse(connection, CLOSE.policy, 'ack of a message addressed to another node');
+      return;
+    }
+    const handler = this.handlers.get(frame.type);
+    if (!handler) return this.refuse(connection, CLOSE.policy, `unknown message type ${frame.type}`);
+    // A duplicate waits for the first copy's handling (which may still run) and is acked
+    // after it: handled once, acked every time.
+    let seen = this.seen.get(instanceId);
+    if (!seen) this.seen.set(instanceId, (seen = new Map()));
+    let handled = seen.get(frame.id);
+    if (!handled) {
+      handled = handler(connection.peer, frame.body as never, { messageId: frame.id, now });
+      seen.set(frame.id, handled);
+      if (seen.size > SEEN_IDS_PER_NODE) seen.delete(seen.keys().next().value as string);
+      handled.catch(() => seen.delete(frame.id));
+    }
+    await handled;
+    if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(encodeFrame({ k: 'ack', id: frame.id }));
+  }
+}

@@ -1,0 +1,200 @@
+import { awsError, formatArn, type ssm } from '@bosun/protocol';
+import { defineOperation, type CallContext, type Operation } from '../api/operation.ts';
+import type { Db } from '../store/store.ts';
+import { roleArn } from './activation-operations.ts';
+import { deregisterInstanceRow, findInstance, listInstances, setInstanceRole, setInstanceTags, type InstanceRow } from './nodes-store.ts';
+import { page } from './paging.ts';
+import { pingStatus } from './ping-status.ts';
+
+export interface InstanceDeps {
+  readonly db: Db;
+  readonly connectionLostAfterMs: number;
+  /** Ends the node's sessions and closes its channel at once. */
+  readonly onDeregistered: (accountId: string, instanceId: string) => Promise<void>;
+}
+
+const MAX_TAGS = 1000;
+const FILTER_KEYS = new Set(['InstanceIds', 'AgentVersion', 'PingStatus', 'PlatformTypes', 'ActivationIds', 'IamRole', 'ResourceType', 'AssociationStatus']);
+const PING_STATUSES = new Set(['Online', 'ConnectionLost', 'Inactive']);
+const PLATFORM_TYPES = new Set(['Windows', 'Linux', 'MacOS']);
+const RESOURCE_TYPES = new Set(['ManagedInstance', 'EC2Instance']);
+
+/**
+ * DescribeInstanceInformation, DeregisterManagedInstance, UpdateManagedInstanceRole and
+ * the tag operations for ResourceType ManagedInstance.
+ */
+export function instanceOperations(deps: InstanceDeps): Operation[] {
+  const { db } = deps;
+
+  async function ownInstance(ctx: CallContext, instanceId: string, errorCode: 'InvalidInstanceId' | 'InvalidResourceId'): Promise<InstanceRow> {
+    const row = await findInstance(db, instanceId);
+    if (!row || row.account_id !== ctx.principal.accountId) {
+      throw errorCode === 'InvalidInstanceId'
+        ? awsError('InvalidInstanceId', `Instance ${instanceId} is not a managed node of this account.`)
+        : awsError('InvalidResourceId', `The resource ID "${instanceId}" is not valid. Verify the ID and try again.`);
+    }
+    return row;
+  }
+
+  function taggable(input: { ResourceType: string }): void {
+    if (input.ResourceType !== 'ManagedInstance') {
+      throw awsError('InvalidResourceType', `The resource type ${input.ResourceType} is not supported by this server yet; supported: ManagedInstance.`);
+    }
+  }
+
+  const tagPermissions = (action: string) => (ctx: CallContext, input: { ResourceType: string; ResourceId: string }) =>
+    [{ action, resource: instanceArn(ctx, input.ResourceId) }];
+  const tagResources = (ctx: CallContext, input: { ResourceId: string }) => [{ type: 'AWS::SSM::ManagedInstance', name: input.ResourceId, arn: instanceArn(ctx, input.ResourceId) }];
+
+  return [
+    defineOperation<ssm.DescribeInstanceInformationRequest, ssm.DescribeInstanceInformationResult>({
+      service: 'ssm',
+      name: 'DescribeInstanceInformation',
+      readOnly: true,
+      permissions: () => [{ action: 'ssm:DescribeInstanceInformation', resource: '*' }],
+      async handle(ctx, input) {
+        const match = instanceFilter(input, ctx.now, deps.connectionLostAfterMs);
+        const rows = (await listInstances(db, ctx.principal.accountId)).filter(match);
+        const result = page(rows, (row) => row.instance_id, { nextToken: input.NextToken, maxResults: input.MaxResults ?? 50 });
+        return { InstanceInformationList: result.items.map((row) => describeInstance(row, ctx.now, deps.connectionLostAfterMs)), NextToken: result.nextToken };
+      },
+    }),
+    defineOperation<ssm.DeregisterManagedInstanceRequest, ssm.DeregisterManagedInstanceResult>({
+      service: 'ssm',
+      name: 'DeregisterManagedInstance',
+      readOnly: false,
+      permissions: (ctx, input) => [{ action: 'ssm:DeregisterManagedInstance', resource: instanceArn(ctx, input.InstanceId) }],
+      resources: (ctx, input) => [{ type: 'AWS::SSM::ManagedInstance', name: input.InstanceId, arn: instanceArn(ctx, input.InstanceId) }],
+      async handle(ctx, input) {
+        await ownInstance(ctx, input.InstanceId, 'InvalidInstanceId');
+        if (!(await deregisterInstanceRow(db, ctx.principal.accountId, input.InstanceId, ctx.now))) {
+          throw awsError('InvalidInstanceId', `Instance ${input.InstanceId} is already deregistered.`);
+        }
+        await deps.onDeregistered(ctx.principal.accountId, input.InstanceId);
+        return {};
+      },
+    }),
+    defineOperation<ssm.UpdateManagedInstanceRoleRequest, ssm.UpdateManagedInstanceRoleResult>({
+      service: 'ssm',
+      name: 'UpdateManagedInstanceRole',
+      readOnly: false,
+      permissions: (ctx, input) => [
+        { action: 'ssm:UpdateManagedInstanceRole', resource: instanceArn(ctx, input.InstanceId) },
+        { action: 'iam:PassRole', resource: roleArn(ctx.principal.accountId, input.IamRole) },
+      ],
+      resources: (ctx, input) => [{ type: 'AWS::SSM::ManagedInstance', name: input.InstanceId, arn: instanceArn(ctx, input.InstanceId) }],
+      async handle(ctx, input) {
+        await ownInstance(ctx, input.InstanceId, 'InvalidInstanceId');
+        // The node's current credentials keep the old role until they are renewed.
+        if (!(await setInstanceRole(db, ctx.principal.accountId, input.InstanceId, input.IamRole))) {
+          throw awsError('InvalidInstanceId', `Instance ${input.InstanceId} is deregistered.`);
+        }
+        return {};
+      },
+    }),
+    defineOperation<ssm.AddTagsToResourceRequest, ssm.AddTagsToResourceResult>({
+      service: 'ssm',
+      name: 'AddTagsToResource',
+      readOnly: false,
+      permissions: tagPermissions('ssm:AddTagsToResource'),
+      resources: tagResources,
+      async handle(ctx, input) {
+        taggable(input);
+        const row = await ownInstance(ctx, input.ResourceId, 'InvalidResourceId');
+        const tags = new Map((JSON.parse(row.tags) as ssm.Tag[]).map((t) => [t.Key, t.Value]));
+        for (const tag of input.Tags) tags.set(tag.Key, tag.Value);
+        if (tags.size > MAX_TAGS) throw awsError('TooManyTagsError', `The resource ${input.ResourceId} would have ${tags.size} tags; at most ${MAX_TAGS} are allowed.`);
+        await setInstanceTags(db, input.ResourceId, JSON.stringify([...tags].map(([Key, Value]) => ({ Key, Value }))));
+        return {};
+      },
+    }),
+    defineOperation<ssm.ListTagsForResourceRequest, ssm.ListTagsForResourceResult>({
+      service: 'ssm',
+      name: 'ListTagsForResource',
+      readOnly: true,
+      permissions: tagPermissions('ssm:ListTagsForResource'),
+      resources: tagResources,
+      async handle(ctx, input) {
+        taggable(input);
+        const row = await ownInstance(ctx, input.ResourceId, 'InvalidResourceId');
+        return { TagList: JSON.parse(row.tags) as ssm.Tag[] };
+      },
+    }),
+    defineOperation<ssm.RemoveTagsFromResourceRequest, ssm.RemoveTagsFromResourceResult>({
+      service: 'ssm',
+      name: 'RemoveTagsFromResource',
+      readOnly: false,
+      permissions: tagPermissions('ssm:RemoveTagsFromResource'),
+      resources: tagResources,
+      async handle(ctx, input) {
+        taggable(input);
+        const row = await ownInstance(ctx, input.ResourceId, 'InvalidResourceId');
+        const remove = new Set(input.TagKeys);
+        const tags = (JSON.parse(row.tags) as ssm.Tag[]).filter((t) => !remove.has(t.Key));
+        await setInstanceTags(db, input.ResourceId, JSON.stringify(tags));
+        return {};
+      },
+    }),
+  ];
+}
+
+export function instanceArn(ctx: CallContext, instanceId: string): string {
+  return formatArn({ service: 'ssm', region: ctx.region, accountId: ctx.principal.accountId, resource: `managed-instance/${instanceId}` });
+}
+
+/** Both filter styles of DescribeInstanceInformation, checked and combined with AND. */
+export function instanceFilter(input: ssm.DescribeInstanceInformationRequest, now: number, windowMs: number): (row: InstanceRow) => boolean {
+  const checks: ((row: InstanceRow) => boolean)[] = [];
+  const add = (key: string, values: readonly string[]) => {
+    if (key.startsWith('tag:')) {
+      const tagKey = key.slice(4);
+      checks.push((row) => (JSON.parse(row.tags) as ssm.Tag[]).some((t) => t.Key === tagKey && values.includes(t.Value)));
+      return;
+    }
+    if (key === 'tag-key') {
+      checks.push((row) => (JSON.parse(row.tags) as ssm.Tag[]).some((t) => values.includes(t.Key)));
+      return;
+    }
+    if (!FILTER_KEYS.has(key)) throw awsError('InvalidFilterKey', `The filter key ${key} is not valid. Valid keys: ${[...FILTER_KEYS].join(', ')}, tag:<key>, tag-key.`);
+    const invalid = (set: Set<string>) => {
+      const bad = values.find((v) => !set.has(v));
+      if (bad !== undefined) throw awsError('InvalidInstanceInformationFilterValue', `${bad} is not a valid value for filter key ${key}. Valid values: ${[...set].join(', ')}.`);
+    };
+    switch (key) {
+      case 'InstanceIds': checks.push((row) => values.includes(row.instance_id)); break;
+      case 'AgentVersion': checks.push((row) => row.agent_version !== null && values.includes(row.agent_version)); break;
+      case 'PingStatus': invalid(PING_STATUSES); checks.push((row) => values.includes(pingStatus(row, now, windowMs))); break;
+      case 'PlatformTypes': invalid(PLATFORM_TYPES); checks.push((row) => row.platform_type !== null && values.includes(row.platform_type)); break;
+      case 'ActivationIds': checks.push((row) => values.includes(row.activation_id)); break;
+      case 'IamRole': checks.push((row) => values.includes(row.iam_role)); break;
+      case 'ResourceType': invalid(RESOURCE_TYPES); checks.push(() => values.includes('ManagedInstance')); break;
+      // No associations exist yet (State Manager comes later): nothing has a status to match.
+      case 'AssociationStatus': checks.push(() => false); break;
+    }
+  };
+  for (const f of input.InstanceInformationFilterList ?? []) add(f.key, f.valueSet);
+  for (const f of input.Filters ?? []) {
+    if (f.Values.length === 0) throw awsError('InvalidInstanceInformationFilterValue', `Filter ${f.Key} needs at least one value.`);
+    add(f.Key, f.Values);
+  }
+  return (row) => checks.every((check) => check(row));
+}
+
+export function describeInstance(row: InstanceRow, now: number, windowMs: number): ssm.InstanceInformation {
+  return {
+    InstanceId: row.instance_id,
+    PingStatus: pingStatus(row, now, windowMs),
+    ...(row.last_ping_at !== null ? { LastPingDateTime: new Date(row.last_ping_at) } : {}),
+    ...(row.agent_version !== null ? { AgentVersion: row.agent_version, IsLatestVersion: true } : {}),
+    ...(row.platform_type !== null ? { PlatformType: row.platform_type as ssm.PlatformType } : {}),
+    ...(row.platform_name !== null ? { PlatformName: row.platform_name } : {}),
+    ...(row.platform_version !== null ? { PlatformVersion: row.platform_version } : {}),
+    ActivationId: row.activation_id,
+    IamRole: row.iam_role,
+    RegistrationDate: new Date(row.registered_at),
+    ResourceType: 'ManagedInstance',
+    ...(row.name !== null ? { Name: row.name } : {}),
+    ...(row.ip_address !== null ? { IPAddress: row.ip_address } : {}),
+    ...(row.computer_name !== null ? { ComputerName: row.computer_name } : {}),
+  };
+}

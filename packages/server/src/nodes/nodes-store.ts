@@ -1,0 +1,163 @@
+import type { Db } from '../store/store.ts';
+import type { ActivationsTable, ChannelMessagesTable, ManagedInstancesTable } from '../store/schema.ts';
+
+/**
+ * Store queries of managed nodes: activations, nodes, and the channel's outbound queue.
+ * Callers pass ids and `now`; nothing here reads the clock or makes ids.
+ */
+
+export type ActivationRow = ActivationsTable;
+export type InstanceRow = ManagedInstancesTable;
+
+export async function insertActivation(db: Db, row: ActivationRow): Promise<void> {
+  await db.insertInto('activations').values(row).execute();
+}
+
+export async function findActivation(db: Db, activationId: string): Promise<ActivationRow | undefined> {
+  return db.selectFrom('activations').selectAll().where('activation_id', '=', activationId).executeTakeFirst();
+}
+
+/** An account's activations in creation order, from `afterId` (exclusive) on. */
+export async function listActivations(db: Db, accountId: string): Promise<ActivationRow[]> {
+  const rows = await db.selectFrom('activations').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('activation_id').execute();
+  return rows.map(normaliseActivation);
+}
+
+export async function deleteActivationRow(db: Db, accountId: string, activationId: string): Promise<boolean> {
+  const result = await db.deleteFrom('activations').where('account_id', '=', accountId).where('activation_id', '=', activationId).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+export type RegistrationRefusal = 'not-found' | 'expired' | 'limit';
+
+/**
+ * Registers a node with an activation in one transaction: the activation must exist, match
+ * the code hash, be unexpired and below its limit; its count goes up by one.
+ */
+export async function registerInstance(
+  db: Db,
+  input: { activationId: string; codeHash: string; instance: Omit<InstanceRow, 'account_id' | 'activation_id' | 'iam_role' | 'name' | 'tags'>; now: number },
+): Promise<{ ok: true; row: InstanceRow } | { ok: false; reason: RegistrationRefusal; activation?: ActivationRow }> {
+  return db.transaction().execute(async (tx) => {
+    const found = await tx.selectFrom('activations').selectAll().where('activation_id', '=', input.activationId).executeTakeFirst();
+    if (!found || found.code_hash !== input.codeHash) return { ok: false, reason: 'not-found' } as const;
+    const activation = normaliseActivation(found);
+    if (activation.expires_at <= input.now) return { ok: false, reason: 'expired', activation } as const;
+    // The count is raised only while below the limit, in the same statement: two concurrent
+    // registrations cannot both take the last place.
+    const raised = await tx.updateTable('activations').set((eb) => ({ registrations_count: eb('registrations_count', '+', 1) }))
+      .where('activation_id', '=', input.activationId).where('registrations_count', '<', activation.registration_limit).executeTakeFirst();
+    if (Number(raised.numUpdatedRows) === 0) return { ok: false, reason: 'limit', activation } as const;
+    const row: InstanceRow = {
+      ...input.instance,
+      account_id: activation.account_id,
+      activation_id: activation.activation_id,
+      iam_role: activation.iam_role,
+      name: activation.default_instance_name,
+      tags: activation.tags,
+    };
+    await tx.insertInto('managed_instances').values(row).execute();
+    return { ok: true, row } as const;
+  });
+}
+
+export async function findInstance(db: Db, instanceId: string): Promise<InstanceRow | undefined> {
+  const row = await db.selectFrom('managed_instances').selectAll().where('instance_id', '=', instanceId).executeTakeFirst();
+  return row && normaliseInstance(row);
+}
+
+export async function listInstances(db: Db, accountId: string): Promise<InstanceRow[]> {
+  const rows = await db.selectFrom('managed_instances').selectAll().where('account_id', '=', accountId).orderBy('instance_id').execute();
+  return rows.map(normaliseInstance);
+}
+
+export interface HeartbeatUpdate {
+  readonly agent_version: string;
+  readonly platform_name: string;
+  readonly platform_type: string;
+  readonly platform_version: string;
+  readonly computer_name: string;
+  readonly ip_address: string;
+  readonly clock_offset_ms: number;
+}
+
+/** One UPDATE by primary key: heartbeats of 10,000 nodes must stay cheap. */
+export async function recordHeartbeat(db: Db, instanceId: string, update: HeartbeatUpdate, now: number): Promise<void> {
+  await db.updateTable('managed_instances').set({ ...update, last_ping_at: now, refused_reason: null, refused_at: null, refused_skew_ms: null })
+    .where('instance_id', '=', instanceId).where('deregistered_at', 'is', null).execute();
+}
+
+/** Marks a node's channel as alive (connection opened) without waiting for its first heartbeat. */
+export async function touchInstance(db: Db, instanceId: string, now: number): Promise<void> {
+  await db.updateTable('managed_instances').set({ last_ping_at: now, refused_reason: null, refused_at: null, refused_skew_ms: null })
+    .where('instance_id', '=', instanceId).where('deregistered_at', 'is', null).execute();
+}
+
+export async function recordRefusal(db: Db, instanceId: string, refusal: { reason: string; skewMs: number | null }, now: number): Promise<void> {
+  await db.updateTable('managed_instances').set({ refused_reason: refusal.reason, refused_at: now, refused_skew_ms: refusal.skewMs })
+    .where('instance_id', '=', instanceId).execute();
+}
+
+export async function deregisterInstanceRow(db: Db, accountId: string, instanceId: string, now: number): Promise<boolean> {
+  const result = await db.updateTable('managed_instances').set({ deregistered_at: now })
+    .where('account_id', '=', accountId).where('instance_id', '=', instanceId).where('deregistered_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function setInstanceRole(db: Db, accountId: string, instanceId: string, iamRole: string): Promise<boolean> {
+  const result = await db.updateTable('managed_instances').set({ iam_role: iamRole })
+    .where('account_id', '=', accountId).where('instance_id', '=', instanceId).where('deregistered_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function setInstanceTags(db: Db, instanceId: string, tags: string): Promise<void> {
+  await db.updateTable('managed_instances').set({ tags }).where('instance_id', '=', instanceId).execute();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The outbound queue of the channel
+
+export async function enqueueMessage(db: Db, row: Omit<ChannelMessagesTable, 'state' | 'acked_at'>): Promise<void> {
+  await db.insertInto('channel_messages').values({ ...row, state: 'queued', acked_at: null }).execute();
+}
+
+export async function pendingMessages(db: Db, instanceId: string, limit: number): Promise<ChannelMessagesTable[]> {
+  return db.selectFrom('channel_messages').selectAll().where('instance_id', '=', instanceId).where('state', '=', 'queued')
+    .orderBy('created_at').orderBy('message_id').limit(limit).execute();
+}
+
+/** Marks a message acked; only the node it was for can ack it. */
+export async function ackMessage(db: Db, instanceId: string, messageId: string, now: number): Promise<boolean> {
+  const result = await db.updateTable('channel_messages').set({ state: 'acked', acked_at: now })
+    .where('message_id', '=', messageId).where('instance_id', '=', instanceId).where('state', '=', 'queued').executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function findMessage(db: Db, messageId: string): Promise<ChannelMessagesTable | undefined> {
+  return db.selectFrom('channel_messages').selectAll().where('message_id', '=', messageId).executeTakeFirst();
+}
+
+// PostgreSQL returns bigint columns as strings.
+function normaliseActivation(row: ActivationRow): ActivationRow {
+  return { ...row, expires_at: Number(row.expires_at), created_at: Number(row.created_at), registration_limit: Number(row.registration_limit), registrations_count: Number(row.registrations_count) };
+}
+
+const maybe = (v: number | null): number | null => (v === null ? null : Number(v));
+
+function normaliseInstance(row: InstanceRow): InstanceRow {
+  return {
+    ...row,
+    registered_at: Number(row.registered_at),
+    deregistered_at: maybe(row.deregistered_at),
+    last_ping_at: maybe(row.last_ping_at),
+    clock_offset_ms: maybe(row.clock_offset_ms),
+    refused_at: maybe(row.refused_at),
+    refused_skew_ms: maybe(row.refused_skew_ms),
+  };
+}
+
+/** Every node of every account (operator tools: `bosun nodes ls`). */
+export async function listAllInstances(db: Db): Promise<InstanceRow[]> {
+  const rows = await db.selectFrom('managed_instances').selectAll().orderBy('account_id').orderBy('instance_id').execute();
+  return rows.map(normaliseInstance);
+}

@@ -2,6 +2,7 @@ import type { Logger } from '../logger.ts';
 import type { Db } from '../store/store.ts';
 import type { EventsTable } from '../store/schema.ts';
 import { dueDeliveries, markDelivered, markFailed } from './event-store.ts';
+import { PeriodicTask } from '../engine/periodic-task.ts';
 
 /**
  * Delivers events to each account's webhook URL: POST of the EventBridge-shaped event as JSON.
@@ -39,27 +40,18 @@ export function eventBody(event: EventsTable, region: string): string {
 }
 
 export class WebhookDelivery {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly loop: PeriodicTask;
 
-  constructor(private readonly options: WebhookDeliveryOptions) {}
-
-  start(): void {
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = this.deliverDue().catch((error) => this.options.logger.error({ err: error }, 'webhook delivery failed'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs ?? 500);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+  constructor(private readonly options: WebhookDeliveryOptions) {
+    this.loop = new PeriodicTask({ name: 'webhook delivery', intervalMs: options.intervalMs ?? 500, run: () => this.deliverDue(), logger: options.logger });
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass: delivers what is due. */

@@ -6,6 +6,7 @@ import { parameterArn } from './names.ts';
 import { deleteParameter, duePolicies, purgeDeleted, setPolicyDueAt, type VersionRow } from './parameter-store.ts';
 import { decidePolicyActions, nextPolicyDueAt, policiesOfRow } from './policy-decisions.ts';
 import { DEFAULT_RETENTION_DAYS } from './restore.ts';
+import { PeriodicTask } from '../engine/periodic-task.ts';
 
 export interface PolicySchedulerOptions {
   readonly db: Db;
@@ -26,27 +27,18 @@ const DAY = 24 * 60 * 60 * 1000;
  * deletes secrets whose recovery window has ended.
  */
 export class PolicyScheduler {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly loop: PeriodicTask;
 
-  constructor(private readonly options: PolicySchedulerOptions) {}
-
-  start(): void {
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = this.runOnce().catch((error) => this.options.logger.error({ err: error }, 'parameter policy pass failed'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.intervalMs ?? 1000);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+  constructor(private readonly options: PolicySchedulerOptions) {
+    this.loop = new PeriodicTask({ name: 'parameter policy pass', intervalMs: options.intervalMs ?? 1000, run: () => this.runOnce(), logger: options.logger });
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass at the current time. */

@@ -36,6 +36,33 @@ for (const target of storeTargets) {
       assert.equal(head.hash, rows[39].hash);
     });
 
+    test('an event appended while another transaction is open commits on its own, even if that transaction rolls back', async () => {
+      const writer = new AuditWriter({ store, key });
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => { release = resolve; });
+      let appended: Promise<void> | undefined;
+      const rolledBack = store.db.transaction().execute(async (tx) => {
+        await tx.insertInto('server_meta').values({ key: 'rollback-probe', value: 'x' }).execute();
+        appended = writer.append(entry(41));
+        await held;
+        throw new Error('roll back');
+      });
+      // The writer starts its batch on the next turn of the event loop (setImmediate), while the
+      // transaction above is still open: two turns later it has made its choice.
+      for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+      release();
+      await assert.rejects(rolledBack, /roll back/);
+      await appended;
+      const probe = await store.db.selectFrom('server_meta').selectAll().where('key', '=', 'rollback-probe').executeTakeFirst();
+      assert.equal(probe, undefined, 'the other transaction was rolled back');
+      const row = await store.db.selectFrom('audit_events').select('event_id').where('seq', '=', 41).executeTakeFirst();
+      assert.equal(row?.event_id, 'evt-41');
+      assert.equal((await verifyAuditChain(store.db, key)).ok, true);
+      await store.db.deleteFrom('audit_resources').where('seq', '=', 41).execute();
+      await store.db.deleteFrom('audit_events').where('seq', '=', 41).execute();
+      await store.db.updateTable('audit_head').set({ seq: 40, hash: (await store.db.selectFrom('audit_events').select('hash').where('seq', '=', 40).executeTakeFirstOrThrow()).hash }).where('id', '=', 1).execute();
+    });
+
     test('an untouched chain verifies', async () => {
       const result = await verifyAuditChain(store.db, key, { pageSize: 9 });
       assert.equal(result.ok, true, result.problem?.message);

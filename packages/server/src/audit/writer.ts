@@ -67,27 +67,53 @@ export class AuditWriter {
 
   private async write(entries: readonly AuditEntry[]): Promise<void> {
     const { store, key } = this.options;
+    const embedded = store.dialect.embedded;
+    // SQLite: the whole batch in one synchronous transaction (no promise hops per statement),
+    // unless a handler's transaction is open on the connection right now.
+    if (embedded && !embedded.inTransaction()) {
+      embedded.transaction((sql) => {
+        const head = sql.get<{ seq: number; hash: string }>('select seq, hash from audit_head where id = 1', []);
+        if (!head) throw new Error('audit_head row is missing');
+        const rows = chainRows(key, head, entries);
+        for (const e of rows.events) {
+          sql.run(`insert into audit_events (${EVENT_COLUMNS.join(', ')}) values (${EVENT_COLUMNS.map(() => '?').join(', ')})`, EVENT_COLUMNS.map((c) => e[c]));
+        }
+        for (const r of rows.resources) sql.run('insert into audit_resources (seq, resource_type, resource_name) values (?, ?, ?)', [r.seq, r.resource_type, r.resource_name]);
+        sql.run('update audit_head set seq = ?, hash = ? where id = 1', [rows.head.seq, rows.head.hash]);
+      });
+      return;
+    }
     await store.db.transaction().execute(async (tx) => {
       let headQuery = tx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
       // Replicas sharing PostgreSQL take turns on the chain head.
       if (store.dialect.rowLocks) headQuery = headQuery.forUpdate();
-      const head = await headQuery.executeTakeFirstOrThrow();
-      let seq = Number(head.seq);
-      let prev = head.hash;
-      const events: AuditEventsTable[] = [];
-      const resources: AuditResourcesTable[] = [];
-      for (const entry of entries) {
-        seq += 1;
-        const record = JSON.stringify(entry.record);
-        const hash = chainHash(key, prev, seq, record);
-        events.push({ seq, ...indexColumns(entry.record), record, prev_hash: prev, hash });
-        for (const r of entry.resources) resources.push({ seq, resource_type: r.type, resource_name: r.name });
-        prev = hash;
-      }
+      const rows = chainRows(key, await headQuery.executeTakeFirstOrThrow(), entries);
       // 13 columns a row: 200 rows stay far below SQLite's bound-parameter limit.
-      for (let i = 0; i < events.length; i += 200) await tx.insertInto('audit_events').values(events.slice(i, i + 200)).execute();
-      for (let i = 0; i < resources.length; i += 500) await tx.insertInto('audit_resources').values(resources.slice(i, i + 500)).execute();
-      await tx.updateTable('audit_head').set({ seq, hash: prev }).where('id', '=', 1).execute();
+      for (let i = 0; i < rows.events.length; i += 200) await tx.insertInto('audit_events').values(rows.events.slice(i, i + 200)).execute();
+      for (let i = 0; i < rows.resources.length; i += 500) await tx.insertInto('audit_resources').values(rows.resources.slice(i, i + 500)).execute();
+      await tx.updateTable('audit_head').set(rows.head).where('id', '=', 1).execute();
     });
   }
+}
+
+const EVENT_COLUMNS = [
+  'seq', 'event_id', 'event_time', 'account_id', 'event_source', 'event_name', 'read_only',
+  'username', 'access_key_id', 'error_code', 'record', 'prev_hash', 'hash',
+] as const satisfies readonly (keyof AuditEventsTable)[];
+
+/** The rows that append `entries` to the chain after `head`, and the new head. */
+function chainRows(key: ChainKey, head: { seq: number | string; hash: string }, entries: readonly AuditEntry[]) {
+  let seq = Number(head.seq);
+  let prev = head.hash;
+  const events: AuditEventsTable[] = [];
+  const resources: AuditResourcesTable[] = [];
+  for (const entry of entries) {
+    seq += 1;
+    const record = JSON.stringify(entry.record);
+    const hash = chainHash(key, prev, seq, record);
+    events.push({ seq, ...indexColumns(entry.record), record, prev_hash: prev, hash });
+    for (const r of entry.resources) resources.push({ seq, resource_type: r.type, resource_name: r.name });
+    prev = hash;
+  }
+  return { events, resources, head: { seq, hash: prev } };
 }

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { awsError } from '@bosun/protocol';
+import { awsError, type secretsmanager } from '@bosun/protocol';
 
 /** GetRandomPassword's character classes and rules (Secrets Manager API reference). */
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
@@ -7,16 +7,8 @@ const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const DIGITS = '0123456789';
 const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
 
-export interface PasswordOptions {
-  PasswordLength?: number;
-  ExcludeCharacters?: string;
-  ExcludeNumbers?: boolean;
-  ExcludePunctuation?: boolean;
-  ExcludeUppercase?: boolean;
-  ExcludeLowercase?: boolean;
-  IncludeSpace?: boolean;
-  RequireEachIncludedType?: boolean;
-}
+/** GetRandomPassword's input, as the model defines it. */
+export type PasswordOptions = secretsmanager.GetRandomPasswordRequest;
 
 export function randomPassword(options: PasswordOptions): string {
   const length = options.PasswordLength ?? 32;

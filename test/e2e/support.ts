@@ -20,6 +20,7 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import pg from 'pg';
 import { startServer, type RunningServer } from '../../packages/server/src/server.ts';
 import { createLogger } from '../../packages/server/src/logger.ts';
 import { adminCreateAccessKey, adminCreateUser, adminGrantAdministrator, type NewAccessKey } from '../../packages/server/src/accounts/admin.ts';
@@ -564,4 +565,37 @@ export function tempDir(prefix = 'bosun-e2e-'): string {
 /** A random secret access key, recognisable when it leaks: 40 characters like AWS's. */
 export function canarySecret(label: string): string {
   return `CANARY${label}${crypto.randomBytes(24).toString('hex')}`.slice(0, 40);
+}
+
+/** One place a closed store keeps data: a SQLite file, or a PostgreSQL table with every row as text. */
+export interface StorePart {
+  readonly where: string;
+  readonly content: Buffer;
+}
+
+/**
+ * Everything a closed test server's store holds, as canary tests search it: the bytes of
+ * bosun.db and its -wal/-shm files, or every row of every table of its PostgreSQL schema.
+ */
+export async function storeContents(target: TestServer): Promise<StorePart[]> {
+  if (target.dataDir) {
+    return fs.readdirSync(target.dataDir).filter((f) => f.startsWith('bosun.db'))
+      .map((file) => ({ where: file, content: fs.readFileSync(path.join(target.dataDir!, file)) }));
+  }
+  const client = new pg.Client({ connectionString: target.databaseUrl });
+  await client.connect();
+  try {
+    const tables = (await client.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
+    )).rows.map((r) => r.table_name);
+    const parts: StorePart[] = [];
+    for (const table of tables) {
+      // Every column of every row as text.
+      const rows = (await client.query<{ row: string }>(`SELECT t::text AS row FROM "${table}" t`)).rows;
+      parts.push({ where: table, content: Buffer.from(rows.map((r) => r.row).join('\n')) });
+    }
+    return parts;
+  } finally {
+    await client.end();
+  }
 }

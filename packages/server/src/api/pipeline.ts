@@ -54,6 +54,11 @@ interface CallRecord {
   resources: readonly AuditResource[];
 }
 
+/** What is known of a call before its target is read: filled in as it goes through the steps. */
+function newCallRecord(): CallRecord {
+  return { eventSource: 'unknown', eventName: 'Unknown', readOnly: false, requestParameters: null, responseElements: null, resources: [] };
+}
+
 /**
  * The request pipeline of the AWS JSON API, in this order:
  * target → SigV4 → operation lookup → JSON → validate/decode → authorise → handle → audit → encode.
@@ -84,7 +89,7 @@ export class ApiPipeline {
   async handle(req: ApiRequest): Promise<ApiResponse> {
     const now = this.options.now();
     const requestId = crypto.randomUUID();
-    const call: CallRecord = { eventSource: 'unknown', eventName: 'Unknown', readOnly: false, requestParameters: null, responseElements: null, resources: [] };
+    const call = newCallRecord();
     const query = this.queryServiceOf(req);
     let status = 200;
     let body: string;
@@ -160,7 +165,7 @@ export class ApiPipeline {
   async refuse(req: Omit<ApiRequest, 'body'>, error: AwsError): Promise<ApiResponse> {
     const now = this.options.now();
     const requestId = crypto.randomUUID();
-    const call: CallRecord = { eventSource: 'unknown', eventName: 'Unknown', readOnly: false, requestParameters: null, responseElements: null, resources: [] };
+    const call = newCallRecord();
     this.identifyTarget(req, call);
     call.presentedAccessKeyId = presentedAccessKeyId(req);
     return this.finish(req, call, { now, requestId, status: error.status, body: encodeJson(error.toJSON()), error });

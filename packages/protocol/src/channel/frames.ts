@@ -29,12 +29,81 @@ export interface NodeEventBody {
   readonly detail?: string;
 }
 
+/**
+ * Server → agent: run one invocation of a command (Run Command). The agent acks it on
+ * receipt (the server then shows the invocation InProgress), runs it at most once per
+ * commandId (a re-sent copy after a lost ack is only acked), and answers with
+ * `invocation-output` chunks and one `invocation-result`, both through its outbox.
+ */
+export interface SendCommandBody {
+  readonly commandId: string;
+  readonly documentName: string;
+  readonly documentVersion: string;
+  /** The document's content as JSON text (a YAML document is converted when sent). */
+  readonly documentContent: string;
+  /**
+   * Parameter values after defaults, validation and `{{ssm:name}}` resolution, in the
+   * shapes of their declared types. `{{ssm-secure:name}}` references are left as written:
+   * the agent resolves them just before it runs, and masks the values in the output.
+   */
+  readonly parameters: Readonly<Record<string, unknown>>;
+  /** The server's clock when the invocation was dispatched (epoch ms). */
+  readonly sentAt: number;
+}
+
+/** Server → agent: stop an invocation that is queued or running (CancelCommand). */
+export interface CancelCommandBody {
+  readonly commandId: string;
+}
+
+/** Agent → server: a slice of a plugin's output, sent while it runs (live output). */
+export interface InvocationOutputBody {
+  readonly commandId: string;
+  readonly pluginName: string;
+  readonly stream: 'stdout' | 'stderr';
+  /** Position of `data` in the stream, in UTF-16 units: chunks are idempotent by offset. */
+  readonly offset: number;
+  readonly data: string;
+}
+
+/** Terminal status of one plugin (step), as AWS reports it. */
+export type PluginStatus = 'Success' | 'Failed' | 'TimedOut' | 'Cancelled' | 'Skipped';
+
+export interface PluginResult {
+  readonly name: string;
+  readonly status: PluginStatus;
+  /** AWS's StatusDetails word, e.g. `Success`, `Failed`, `ExecutionTimedOut`, `Cancelled`. */
+  readonly statusDetails: string;
+  /** The exit code; -1 when the step did not run to an exit. */
+  readonly responseCode: number;
+  readonly startedAt?: number;
+  readonly endedAt?: number;
+  /** Length of each stream in UTF-16 units; the part past what chunks carried is in `tail`. */
+  readonly length: { readonly stdout: number; readonly stderr: number };
+  readonly tail: { readonly stdout: string; readonly stderr: string };
+}
+
+/** Agent → server: the invocation ended on the node (sent once, through the outbox). */
+export interface InvocationResultBody {
+  readonly commandId: string;
+  readonly status: 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';
+  readonly statusDetails: string;
+  readonly responseCode: number;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly plugins: readonly PluginResult[];
+}
+
 /** Message types and their bodies. Agent → server and server → agent share one id space. */
 export interface ChannelMessages {
   heartbeat: HeartbeatBody;
   'node-event': NodeEventBody;
-  /** Server → agent: proves delivery of queued work; later issues add real work types. */
+  /** Server → agent: proves delivery of queued work. */
   ping: { readonly note?: string };
+  'send-command': SendCommandBody;
+  'cancel-command': CancelCommandBody;
+  'invocation-output': InvocationOutputBody;
+  'invocation-result': InvocationResultBody;
 }
 
 export type ChannelMessageType = keyof ChannelMessages;

@@ -27,6 +27,7 @@ import { iamOperations } from './iam/operations.ts';
 import { stsOperations } from './iam/sts-operations.ts';
 import { nodesCapability, type NodesOptions, type NodesCapability } from './nodes/nodes-capability.ts';
 import { openStore, type Store } from './store/store.ts';
+import { documentOperations } from './documents/operations.ts';
 
 export interface ServerOptions {
   readonly host: string;
@@ -95,6 +96,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...parameterOperations({ db: store.db, keys, region, references: secrets.references }),
     ...secrets.operations,
     ...nodes.operations,
+    ...documentOperations({ db: store.db, region }),
   ];
   const pipeline = new ApiPipeline({
     region,

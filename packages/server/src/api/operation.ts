@@ -25,6 +25,12 @@ export interface Permission {
    * `kms:EncryptionContext:k`). Values are strings, lists of strings, booleans or numbers.
    */
   readonly conditions?: Readonly<Record<string, string | readonly string[] | boolean | number>>;
+  /**
+   * Set when the resource's owner has granted the caller's account access to it (a document
+   * shared with the account or with All): another account's resource is then decided by the
+   * caller's identity policies, as AWS decides it when the resource side allows.
+   */
+  readonly grantedToCaller?: boolean;
 }
 
 /**

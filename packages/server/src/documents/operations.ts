@@ -21,6 +21,7 @@ import {
   deleteDocumentRows,
   deleteVersionRow,
   findDocument,
+  findShare,
   getPermissions,
   getVersionHashes,
   getVersionRow,
@@ -75,6 +76,14 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
     return ownArn(ctx, ref.name);
   }
   const onDocument = (action: string) => (ctx: CallContext, input: { Name: string }): Permission[] => [{ action, resource: resourceArn(ctx, input.Name) }];
+  /** Reading by ARN: another account's document is in reach when that account shares it with the caller's account (or All). */
+  const readDocument = (action: string) => async (ctx: CallContext, input: { Name: string }): Promise<Permission[]> => {
+    const ref = parseDocumentReference(input.Name);
+    const owner = ref?.ownerAccountId;
+    const foreign = ref !== undefined && owner !== undefined && owner !== '' && owner !== ctx.principal.accountId;
+    const granted = foreign && (await findShare(db, owner, ref.name, ctx.principal.accountId)) !== undefined;
+    return [{ action, resource: resourceArn(ctx, input.Name), ...(granted ? { grantedToCaller: true } : {}) }];
+  };
   const documentResource = (ctx: CallContext, input: { Name: string }): AuditResource[] => {
     const ref = parseDocumentReference(input.Name);
     return [{ type: 'AWS::SSM::Document', name: ref?.name ?? input.Name, arn: resourceArn(ctx, input.Name) }];
@@ -199,7 +208,7 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
       service: 'ssm',
       name: 'GetDocument',
       readOnly: true,
-      permissions: onDocument('ssm:GetDocument'),
+      permissions: readDocument('ssm:GetDocument'),
       resources: documentResource,
       async handle(ctx, input) {
         const found = await findDocument(db, { accountId: ctx.principal.accountId, nameOrArn: input.Name });
@@ -232,7 +241,7 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
       service: 'ssm',
       name: 'DescribeDocument',
       readOnly: true,
-      permissions: onDocument('ssm:DescribeDocument'),
+      permissions: readDocument('ssm:DescribeDocument'),
       resources: documentResource,
       async handle(ctx, input) {
         const found = await findDocument(db, { accountId: ctx.principal.accountId, nameOrArn: input.Name });
@@ -333,7 +342,7 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
       service: 'ssm',
       name: 'ListDocumentVersions',
       readOnly: true,
-      permissions: onDocument('ssm:ListDocumentVersions'),
+      permissions: readDocument('ssm:ListDocumentVersions'),
       resources: documentResource,
       async handle(ctx, input) {
         const found = await findDocument(db, { accountId: ctx.principal.accountId, nameOrArn: input.Name });

@@ -17,6 +17,8 @@ import { KeyService } from './kms/key-service.ts';
 import { PolicyScheduler } from './parameters/policy-scheduler.ts';
 import { kmsOperations } from './kms/operations.ts';
 import { parameterOperations } from './parameters/operations.ts';
+import { parameterTags } from './parameters/parameter-tags.ts';
+import { tagOperations } from './tags/tag-operations.ts';
 import { secretService } from './secrets/operations.ts';
 import { AuditWriter } from './audit/writer.ts';
 import type { RootKey } from './crypto/root-key.ts';
@@ -95,6 +97,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...parameterOperations({ db: store.db, keys, region, references: secrets.references }),
     ...secrets.operations,
     ...nodes.operations,
+    ...tagOperations([nodes.taggable, parameterTags(store.db, region)]),
   ];
   const pipeline = new ApiPipeline({
     region,

@@ -168,6 +168,17 @@ for (const engine of engines) {
       await fails(admin(), 'InvalidFilterKey', /Colour/, 'list-documents', '--filters', 'Key=Colour,Values=red');
     });
 
+    test('document tags are changed with the SSM tag operations and seen by ListDocuments filters', async () => {
+      await ok(admin(), 'add-tags-to-resource', '--resource-type', 'Document', '--resource-id', 'Runbook', '--tags', 'Key=team,Value=ops', 'Key=tier,Value=1');
+      const listed = await ok(admin(), 'list-tags-for-resource', '--resource-type', 'Document', '--resource-id', 'Runbook');
+      assert.deepEqual(listed.TagList, [{ Key: 'team', Value: 'ops' }, { Key: 'tier', Value: '1' }]);
+      const byTag = await ok(admin(), 'list-documents', '--filters', 'Key=tag:team,Values=ops');
+      assert.deepEqual(byTag.DocumentIdentifiers.map((d: any) => d.Name), ['Greet', 'Runbook']);
+      await ok(admin(), 'remove-tags-from-resource', '--resource-type', 'Document', '--resource-id', 'Runbook', '--tag-keys', 'team');
+      assert.deepEqual((await ok(admin(), 'describe-document', '--name', 'Runbook')).Document.Tags, [{ Key: 'tier', Value: '1' }]);
+      await fails(admin(), 'InvalidResourceId', /not valid/, 'list-tags-for-resource', '--resource-type', 'Document', '--resource-id', 'AWS-RunShellScript');
+    });
+
     test('the built-in AWS-RunShellScript is described with Owner Amazon and an ARN without account, and can\'t be deleted', async () => {
       const described = await ok(admin(), 'describe-document', '--name', 'AWS-RunShellScript');
       assert.equal(described.Document.Owner, 'Amazon');

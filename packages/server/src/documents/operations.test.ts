@@ -125,6 +125,15 @@ for (const target of storeTargets) {
       assert.deepEqual(await permissions('GetDocument', { Name: arn }, context(READER)), [{ action: 'ssm:GetDocument', resource: arn, grantedToCaller: true }]);
     }));
 
+    test('operations on an own document declare its tags as aws:ResourceTag and ssm:resourceTag conditions', () => withOps(target, async ({ call, permissions }) => {
+      await call('CreateDocument', { Name: 'Tagged', Content: command(), Tags: [{ Key: 'Env', Value: 'dev' }] });
+      const arn = `arn:aws:ssm:${REGION}:${OWNER}:document/Tagged`;
+      for (const [name, action] of [['DescribeDocument', 'ssm:DescribeDocument'], ['UpdateDocument', 'ssm:UpdateDocument'], ['DeleteDocument', 'ssm:DeleteDocument']]) {
+        assert.deepEqual(await permissions(name, { Name: 'Tagged' }), [{ action, resource: arn, conditions: { 'aws:ResourceTag/Env': 'dev', 'ssm:resourceTag/Env': 'dev' } }]);
+      }
+      assert.deepEqual(await permissions('GetDocument', { Name: arn }), [{ action: 'ssm:GetDocument', resource: arn, conditions: { 'aws:ResourceTag/Env': 'dev', 'ssm:resourceTag/Env': 'dev' } }]);
+    }));
+
     test('UpdateDocument adds a version after the latest; the default stays until UpdateDocumentDefaultVersion', () => withOps(target, async ({ call }) => {
       await call('CreateDocument', { Name: 'Say', Content: command('one'), TargetType: '/AWS::EC2::Instance' });
       const { DocumentDescription: d } = await call('UpdateDocument', { Name: 'Say', Content: command('two'), VersionName: 'two' }, context(OWNER, NOW + 5));

@@ -22,6 +22,7 @@ import {
   deleteVersionRow,
   findDocument,
   findShare,
+  getDocumentRow,
   getPermissions,
   getVersionHashes,
   getVersionRow,
@@ -75,14 +76,29 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
     if (findBuiltinDocument(ref.name)) return documentArn(region, '', ref.name);
     return ownArn(ctx, ref.name);
   }
-  const onDocument = (action: string) => (ctx: CallContext, input: { Name: string }): Permission[] => [{ action, resource: resourceArn(ctx, input.Name) }];
-  /** Reading by ARN: another account's document is in reach when that account shares it with the caller's account (or All). */
-  const readDocument = (action: string) => async (ctx: CallContext, input: { Name: string }): Promise<Permission[]> => {
+  /**
+   * The action on the document's ARN as IAM sees it: for the caller's own document, its tags as
+   * `aws:ResourceTag/…` and `ssm:resourceTag/…`; for another account's document (by ARN), the
+   * grant its share gives the caller's account, if any.
+   */
+  const onDocument = (action: string) => async (ctx: CallContext, input: { Name: string }): Promise<Permission[]> => {
+    const resource = resourceArn(ctx, input.Name);
     const ref = parseDocumentReference(input.Name);
-    const owner = ref?.ownerAccountId;
-    const foreign = ref !== undefined && owner !== undefined && owner !== '' && owner !== ctx.principal.accountId;
-    const granted = foreign && (await findShare(db, owner, ref.name, ctx.principal.accountId)) !== undefined;
-    return [{ action, resource: resourceArn(ctx, input.Name), ...(granted ? { grantedToCaller: true } : {}) }];
+    if (!ref) return [{ action, resource }];
+    const owner = ref.ownerAccountId ?? (findBuiltinDocument(ref.name) ? '' : ctx.principal.accountId);
+    if (owner === ctx.principal.accountId) {
+      const row = await getDocumentRow(db, owner, ref.name);
+      const tags = row ? (JSON.parse(row.tags) as ssm.Tag[]) : [];
+      if (tags.length === 0) return [{ action, resource }];
+      const conditions: Record<string, string> = {};
+      for (const tag of tags) {
+        conditions[`aws:ResourceTag/${tag.Key}`] = tag.Value;
+        conditions[`ssm:resourceTag/${tag.Key}`] = tag.Value;
+      }
+      return [{ action, resource, conditions }];
+    }
+    const granted = owner !== '' && (await findShare(db, owner, ref.name, ctx.principal.accountId)) !== undefined;
+    return [{ action, resource, ...(granted ? { grantedToCaller: true } : {}) }];
   };
   const documentResource = (ctx: CallContext, input: { Name: string }): AuditResource[] => {
     const ref = parseDocumentReference(input.Name);
@@ -208,7 +224,7 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
       service: 'ssm',
       name: 'GetDocument',
       readOnly: true,
-      permissions: readDocument('ssm:GetDocument'),
+      permissions: onDocument('ssm:GetDocument'),
       resources: documentResource,
       async handle(ctx, input) {
         const found = await findDocument(db, { accountId: ctx.principal.accountId, nameOrArn: input.Name });
@@ -241,7 +257,7 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
       service: 'ssm',
       name: 'DescribeDocument',
       readOnly: true,
-      permissions: readDocument('ssm:DescribeDocument'),
+      permissions: onDocument('ssm:DescribeDocument'),
       resources: documentResource,
       async handle(ctx, input) {
         const found = await findDocument(db, { accountId: ctx.principal.accountId, nameOrArn: input.Name });
@@ -342,7 +358,7 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
       service: 'ssm',
       name: 'ListDocumentVersions',
       readOnly: true,
-      permissions: readDocument('ssm:ListDocumentVersions'),
+      permissions: onDocument('ssm:ListDocumentVersions'),
       resources: documentResource,
       async handle(ctx, input) {
         const found = await findDocument(db, { accountId: ctx.principal.accountId, nameOrArn: input.Name });

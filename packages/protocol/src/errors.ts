@@ -51,6 +51,15 @@ export const errorCatalogue = {
   InvalidResourceId: { status: 400, source: 'ssm', fault: 'client' },
   InvalidResourceType: { status: 400, source: 'ssm', fault: 'client' },
   TooManyTagsError: { status: 400, source: 'ssm', fault: 'client' },
+  // AmazonSSM: Run Command
+  DuplicateInstanceId: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidCommandId: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidNotificationConfig: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidOutputFolder: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidPluginName: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidRole: { status: 400, source: 'ssm', fault: 'client' },
+  InvocationDoesNotExist: { status: 400, source: 'ssm', fault: 'client' },
+  UnsupportedPlatformType: { status: 400, source: 'ssm', fault: 'client' },
   // CloudTrail
   InvalidLookupAttributesException: { status: 400, source: 'cloudtrail', fault: 'client' },
   InvalidMaxResultsException: { status: 400, source: 'cloudtrail', fault: 'client' },

@@ -192,16 +192,18 @@ export async function claimAndSend(
   const { command, count, now } = input;
   return db.transaction().execute(async (tx) => {
     const claimed = await tx.updateTable('commands')
-      .set({ started_count: command.started_count + count, in_flight_count: sql`in_flight_count + ${count}` })
+      .set({ started_count: command.started_count + count })
       .where('command_id', '=', command.command_id).where('started_count', '=', command.started_count).executeTakeFirst();
     if (Number(claimed.numUpdatedRows) !== 1) return [];
     const rows = (await tx.selectFrom('command_invocations').selectAll().where('command_id', '=', command.command_id)
       .where('seq', '>=', command.started_count).where('seq', '<', command.started_count + count).orderBy('seq').execute()).map(normaliseInvocation);
     const sendable = rows.filter((r) => r.status === 'Pending' && r.sent_at === null);
     await tx.updateTable('command_invocations')
-      .set({ sent_at: now, deadline_at: now + command.execution_limit_ms, updated_at: now, message_id: sql`command_id || '_' || instance_id` })
+      .set({ sent_at: now, updated_at: now, message_id: sql`command_id || '_' || instance_id` })
       .where('command_id', '=', command.command_id).where('seq', '>=', command.started_count).where('seq', '<', command.started_count + count)
       .where('status', '=', 'Pending').where('sent_at', 'is', null).execute();
+    // Only invocations still queued are sent (one cancelled before its turn is not).
+    if (sendable.length > 0) await tx.updateTable('commands').set({ in_flight_count: sql`in_flight_count + ${sendable.length}` }).where('command_id', '=', command.command_id).execute();
     const delayed = sendable.filter((r) => input.offline(r.instance_id)).map((r) => r.instance_id);
     for (let i = 0; i < delayed.length; i += INSERT_BATCH) {
       await tx.updateTable('command_invocations').set({ status: 'Delayed', status_details: 'Delayed' })
@@ -218,13 +220,20 @@ export async function claimAndSend(
   });
 }
 
-/** A node received its invocations: Pending or Delayed become InProgress. Returns those that moved. */
+/**
+ * A node received its invocations: Pending or Delayed become InProgress, and the execution
+ * deadline (the server's backstop for a node that vanishes mid-run) starts. Returns those that moved.
+ */
 export async function recordAcks(db: Db, acks: readonly { commandId: string; instanceId: string }[], now: number): Promise<{ commandId: string; instanceId: string }[]> {
   if (acks.length === 0) return [];
   return db.transaction().execute(async (tx) => {
     const moved: { commandId: string; instanceId: string }[] = [];
     for (const ack of acks) {
-      const result = await tx.updateTable('command_invocations').set({ status: 'InProgress', status_details: 'InProgress', acked_at: now, updated_at: now })
+      const result = await tx.updateTable('command_invocations')
+        .set({
+          status: 'InProgress', status_details: 'InProgress', acked_at: now, updated_at: now,
+          deadline_at: sql`${now} + (select execution_limit_ms from commands where commands.command_id = command_invocations.command_id)`,
+        })
         .where('command_id', '=', ack.commandId).where('instance_id', '=', ack.instanceId).where('status', 'in', ['Pending', 'Delayed']).executeTakeFirst();
       if (Number(result.numUpdatedRows) === 1) moved.push(ack);
     }

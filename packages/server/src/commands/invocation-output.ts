@@ -86,7 +86,7 @@ export async function storePluginOutput(
     name: String(plugin.name), status: String(plugin.status), statusDetails: String(plugin.statusDetails), responseCode: Number(plugin.responseCode),
     ...(typeof plugin.startedAt === 'number' ? { startedAt: plugin.startedAt } : {}),
     ...(typeof plugin.endedAt === 'number' ? { endedAt: plugin.endedAt } : {}),
-    length: { stdout: head.stdout.length, stderr: head.stderr.length, ...lengthsOf(plugin, head, stored) },
+    length: lengthsOf(plugin, head, stored),
     head, stored,
   };
 }

@@ -283,8 +283,8 @@ function checkNotificationConfig(input: ssm.SendCommandRequest): void {
 }
 
 /** The Filters of ListCommands / ListCommandInvocations, checked. */
-function filterQuery(filters: readonly ssm.CommandFilter[] | undefined, detailValues: ReadonlySet<string>): Omit<CommandQuery, 'accountId' | 'limit'> {
-  const q: { -readonly [K in keyof CommandQuery]?: CommandQuery[K] } = {};
+function filterQuery(filters: readonly ssm.CommandFilter[] | undefined, detailValues: ReadonlySet<string>): Omit<CommandQuery, 'accountId' | 'limit' | 'after'> {
+  const q: { -readonly [K in keyof Omit<CommandQuery, 'after'>]?: CommandQuery[K] } = {};
   for (const f of filters ?? []) {
     switch (f.key) {
       case 'InvokedAfter':

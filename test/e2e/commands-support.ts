@@ -40,6 +40,8 @@ export interface Received {
 export class ScriptedNode {
   readonly received: Received[] = [];
   readonly cancels: string[] = [];
+  /** Ids of this node's messages the server acknowledged. */
+  readonly acked = new Set<string>();
   private socket?: WebSocket;
   private readonly done = new Set<string>();
 
@@ -83,12 +85,14 @@ export class ScriptedNode {
     this.socket = undefined;
   }
 
-  private send(type: string, body: unknown, id: string = crypto.randomUUID()): void {
+  private send(type: string, body: unknown, id: string = crypto.randomUUID()): string {
     this.socket?.send(JSON.stringify({ k: 'msg', id, type, body }));
+    return id;
   }
 
   private onMessage(ws: WebSocket, text: string): void {
     const frame = JSON.parse(text) as { k: string; id: string; type?: string; body?: unknown };
+    if (frame.k === 'ack') this.acked.add(frame.id);
     if (frame.k !== 'msg') return;
     ws.send(JSON.stringify({ k: 'ack', id: frame.id }));
     if (frame.type === 'cancel-command') {
@@ -115,7 +119,8 @@ export class ScriptedNode {
     }, script.runMs ?? 0);
   }
 
-  private result(commandId: string, script: Script, startedAt: number): void {
+  /** Sends an invocation-result (again, when the test says so); returns its message id. */
+  result(commandId: string, script: Script, startedAt: number): string {
     const stdout = script.stdout ?? '';
     const stderr = script.stderr ?? '';
     let offset = 0;
@@ -127,7 +132,7 @@ export class ScriptedNode {
     const exitCode = script.exitCode ?? 0;
     const status = script.status ?? (exitCode === 0 ? 'Success' : 'Failed');
     const endedAt = Date.now();
-    this.send('invocation-result', {
+    return this.send('invocation-result', {
       commandId, status, statusDetails: script.statusDetails ?? status, responseCode: exitCode, startedAt, endedAt,
       plugins: [{
         name: 'aws:runShellScript', status, statusDetails: script.statusDetails ?? status, responseCode: exitCode, startedAt, endedAt,

@@ -227,11 +227,10 @@ describe('results and output', () => {
     const n = await node({ Role: 'dup' });
     const sent = await ssm.send(new SendCommandCommand(run(['true'], { InstanceIds: [n.instanceId] })));
     const first = await finished(sent.Command!.CommandId!);
-    // Send the same result again under a new message id, now saying Failed.
-    n.script = () => ({ exitCode: 9 });
-    (n as unknown as { done: Set<string> }).done.delete(first.CommandId!);
-    (n as unknown as { result: (id: string, s: object, t: number) => void }).result(first.CommandId!, { exitCode: 9, stdout: 'again' }, Date.now());
-    await eventually('second result processed', async () => (await target.server.store.db.selectFrom('channel_messages').select('message_id').execute()).length > 0);
+    // The same invocation's result again under a new message id, now saying Failed.
+    const again = n.result(first.CommandId!, { exitCode: 9, stdout: 'again' }, Date.now());
+    // The server acks a result once it is recorded (or found to be a repeat).
+    await eventually('second result acknowledged', async () => n.acked.has(again));
     await target.server.commands.dispatcher.settled();
     const after = await commandOf(first.CommandId!);
     assert.deepEqual([after.Status, after.CompletedCount, after.ErrorCount], ['Success', 1, 0]);

@@ -106,7 +106,7 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
         if (p.documentError) throw p.documentError;
         const document = p.document!;
         if (document.documentType !== 'Command') {
-          throw awsError('InvalidParameters', `Document ${document.name} is of type ${document.documentType}: SendCommand runs documents of type Command.`);
+          throw awsError('InvalidDocument', `Document ${document.name} is of type ${document.documentType}: SendCommand runs documents of type Command.`);
         }
         if (input.DocumentHash !== undefined && input.DocumentHash !== document.hash) {
           throw awsError('InvalidParameters', `The document hash ${input.DocumentHash} does not match document ${document.name} version ${document.documentVersion}.`);

@@ -3,7 +3,8 @@ import crypto from 'node:crypto';
 export interface SessionCredentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
-  readonly sessionToken: string;
+  /** Absent for a user's long-term access key. */
+  readonly sessionToken?: string;
 }
 
 const hmac = (key: crypto.BinaryLike, data: string) => crypto.createHmac('sha256', key).update(data, 'utf8').digest();
@@ -21,7 +22,7 @@ export function signRequest(input: { method: string; url: URL; credentials: Sess
     ...Object.fromEntries(Object.entries(input.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
     host: input.url.host,
     'x-amz-date': amzDate,
-    'x-amz-security-token': input.credentials.sessionToken,
+    ...(input.credentials.sessionToken ? { 'x-amz-security-token': input.credentials.sessionToken } : {}),
   };
   const names = Object.keys(headers).sort();
   const canonicalQuery = [...input.url.searchParams].map(([k, v]) => `${encodeRfc3986(k)}=${encodeRfc3986(v)}`).sort().join('&');

@@ -12,6 +12,6 @@ export { runShellScriptPlugin } from './run-shell-script.ts';
 
 /** The plugins an agent runs, by the action name documents use. */
 export function defaultPlugins(): ReadonlyMap<string, AgentPlugin> {
-  const list: AgentPlugin<never>[] = [runShellScriptPlugin(), runPowerShellScriptPlugin(), runDocumentPlugin, echoPlugin];
-  return new Map(list.map((p) => [p.name, p as AgentPlugin]));
+  const list: AgentPlugin[] = [runShellScriptPlugin(), runPowerShellScriptPlugin(), runDocumentPlugin, echoPlugin];
+  return new Map(list.map((p) => [p.name, p]));
 }

@@ -25,7 +25,7 @@ export const runDocumentPlugin: AgentPlugin<RunDocumentInput> = {
     if (typeof documentPath !== 'string' || documentPath === '') throw new PluginInputError('documentPath must name a document (its name or ARN)');
     // A name may carry a version: NAME:VERSION.
     const versioned = /^([^:]+):(\d+|\$LATEST|\$DEFAULT)$/.exec(documentPath);
-    let raw = inputs.documentParameters ?? {};
+    let raw: unknown = inputs.documentParameters ?? {};
     if (typeof raw === 'string') {
       if (raw.trim() === '') raw = {};
       else {

@@ -1,0 +1,84 @@
+/**
+ * Documents owned by the service (Owner `Amazon`, ARN `arn:aws:ssm:REGION::document/NAME`),
+ * named as AWS names them and taking the same parameters with the same types, defaults and
+ * constraints, so that commands written for AWS run unchanged. Pure data.
+ */
+import { formatContent } from './content-format.ts';
+
+export interface BuiltinDocument {
+  name: string;
+  documentType: 'Command';
+  documentFormat: 'JSON';
+  content: string;
+  description: string;
+  platformTypes: string[];
+}
+
+/** Up to 172800 seconds (48 hours), written as AWS's pattern writes it. */
+const executionTimeoutPattern = '([1-9][0-9]{0,4})|(1[0-6][0-9]{4})|(17[0-1][0-9]{3})|(172[0-7][0-9]{2})|(172800)';
+
+function scriptDocument(description: string, plugin: string, commandsHelp: string): string {
+  return formatContent({
+    schemaVersion: '1.2',
+    description,
+    parameters: {
+      commands: {
+        type: 'StringList',
+        description: `(Required) ${commandsHelp}`,
+        minItems: 1,
+        displayType: 'textarea',
+      },
+      workingDirectory: {
+        type: 'String',
+        default: '',
+        description: '(Optional) The directory on the node the commands run in.',
+        maxChars: 4096,
+      },
+      executionTimeout: {
+        type: 'String',
+        default: '3600',
+        description: '(Optional) Seconds the commands may run before they are stopped and the command fails. Default 3600 (1 hour), at most 172800 (48 hours).',
+        allowedPattern: executionTimeoutPattern,
+      },
+    },
+    runtimeConfig: {
+      [plugin]: {
+        properties: [
+          {
+            id: `0.${plugin}`,
+            runCommand: '{{ commands }}',
+            workingDirectory: '{{ workingDirectory }}',
+            timeoutSeconds: '{{ executionTimeout }}',
+          },
+        ],
+      },
+    },
+  }, 'JSON');
+}
+
+const runShellScriptDescription = 'Run a shell script or specify the commands to run.';
+const runPowerShellScriptDescription = 'Run a PowerShell script or specify the paths to scripts to run.';
+
+export const BUILTIN_DOCUMENTS: readonly BuiltinDocument[] = [
+  {
+    name: 'AWS-RunShellScript',
+    documentType: 'Command',
+    documentFormat: 'JSON',
+    description: runShellScriptDescription,
+    platformTypes: ['Linux', 'MacOS'],
+    content: scriptDocument(runShellScriptDescription, 'aws:runShellScript', 'The shell commands to run, or a script to run.'),
+  },
+  {
+    name: 'AWS-RunPowerShellScript',
+    documentType: 'Command',
+    documentFormat: 'JSON',
+    description: runPowerShellScriptDescription,
+    platformTypes: ['Windows', 'Linux', 'MacOS'],
+    content: scriptDocument(runPowerShellScriptDescription, 'aws:runPowerShellScript', 'The PowerShell commands to run, or the paths of scripts on the node to run.'),
+  },
+];
+
+/** The built-in document of that name, if there is one. */
+export function findBuiltinDocument(name: string): BuiltinDocument | undefined {
+  return BUILTIN_DOCUMENTS.find((doc) => doc.name === name);
+}

@@ -47,12 +47,12 @@ export interface ScriptRun {
  * hold `{{ssm-secure:…}}` values pasted into the commands.
  */
 export async function runScript(input: ScriptInput, context: PluginContext, run: ScriptRun): Promise<PluginOutcome> {
+  fs.mkdirSync(context.workDir, { recursive: true, mode: 0o700 });
   const cwd = input.workingDirectory ?? context.workDir;
   if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory()) {
     context.output.write('stderr', `failed to run commands: working directory ${cwd} does not exist\n`);
     return outcome.failed(1);
   }
-  fs.mkdirSync(context.workDir, { recursive: true, mode: 0o700 });
   const script = path.join(context.workDir, run.scriptName);
   fs.writeFileSync(script, input.runCommand.join('\n') + '\n', { mode: 0o700 });
   try {

@@ -53,12 +53,32 @@ export class ChannelHub {
   private readonly handlers = new Map<string, MessageHandler<never>>();
   /** Recent ids per node; survives reconnection (not a server restart: handlers are idempotent). */
   private readonly seen = new Map<string, Map<string, Promise<void>>>();
+  private readonly ackListeners: ((instanceId: string, messageId: string, now: number) => void)[] = [];
 
   constructor(private readonly options: { db: Db; logger: Logger; now: () => number }) {}
 
   handle<T extends ChannelMessageType>(type: T, handler: MessageHandler<T>): void {
     if (this.handlers.has(type)) throw new Error(`a handler for channel message type ${type} is already registered`);
     this.handlers.set(type, handler as MessageHandler<never>);
+  }
+
+  /**
+   * Called after a node's ack of one of our queued messages is recorded (e.g. Run Command
+   * moves the invocation to InProgress). Listeners must not throw.
+   */
+  onAck(listener: (instanceId: string, messageId: string, now: number) => void): void {
+    this.ackListeners.push(listener);
+  }
+
+  /**
+   * Pushes messages the caller already queued in `channel_messages` (in its own
+   * transaction) to the nodes that are connected; the others get them when they reconnect.
+   */
+  push(messages: readonly { messageId: string; instanceId: string; type: ChannelMessageType; body: string }[]): void {
+    for (const m of messages) {
+      const connection = this.connections.get(m.instanceId);
+      if (connection) connection.socket.send(`{"k":"msg","id":${JSON.stringify(m.messageId)},"type":${JSON.stringify(m.type)},"body":${m.body}}`);
+    }
   }
 
   isConnected(instanceId: string): boolean {
@@ -131,7 +151,10 @@ export class ChannelHub {
     const { instanceId } = connection.peer;
     const now = this.options.now();
     if (frame.k === 'ack') {
-      if (await ackMessage(this.options.db, instanceId, frame.id, now)) return;
+      if (await ackMessage(this.options.db, instanceId, frame.id, now)) {
+        for (const listener of this.ackListeners) listener(instanceId, frame.id, now);
+        return;
+      }
       const message = await findMessage(this.options.db, frame.id);
       // A duplicate ack of our own message is harmless; an ack of another node's is foreign.
       if (message && message.instance_id !== instanceId) return this.refuse(connection, CLOSE.policy, 'ack of a message addressed to another node');

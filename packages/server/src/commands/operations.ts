@@ -80,7 +80,8 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
       async permissions(ctx, input) {
         const p = await prepare(ctx, input);
         const documentArn = p.document?.arn ?? documentArnOf(ctx, input.DocumentName);
-        const permissions: Permission[] = [{ action: 'ssm:SendCommand', resource: documentArn }];
+        const shared = p.document !== undefined && p.document.ownerAccountId !== '' && p.document.ownerAccountId !== ctx.principal.accountId;
+        const permissions: Permission[] = [{ action: 'ssm:SendCommand', resource: documentArn, ...(shared ? { sharedWithCaller: true } : {}) }];
         const nodeIds = p.nodes ? p.nodes.map((n) => n.instanceId) : [...(input.InstanceIds ?? [])];
         for (const id of nodeIds) {
           const tags = p.nodes?.find((n) => n.instanceId === id)?.tags ?? [];

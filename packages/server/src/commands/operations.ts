@@ -82,9 +82,8 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
         const documentArn = p.document?.arn ?? documentArnOf(ctx, input.DocumentName);
         const shared = p.document !== undefined && p.document.ownerAccountId !== '' && p.document.ownerAccountId !== ctx.principal.accountId;
         const permissions: Permission[] = [{ action: 'ssm:SendCommand', resource: documentArn, ...(shared ? { sharedWithCaller: true } : {}) }];
-        const nodeIds = p.nodes ? p.nodes.map((n) => n.instanceId) : [...(input.InstanceIds ?? [])];
-        for (const id of nodeIds) {
-          const tags = p.nodes?.find((n) => n.instanceId === id)?.tags ?? [];
+        const targets = p.nodes ?? (input.InstanceIds ?? []).map((instanceId) => ({ instanceId, tags: [] as readonly ssm.Tag[] }));
+        for (const { instanceId: id, tags } of targets) {
           const conditions: Record<string, string> = {};
           for (const tag of tags) {
             conditions[`ssm:resourceTag/${tag.Key}`] = tag.Value;

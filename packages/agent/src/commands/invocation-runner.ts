@@ -21,6 +21,8 @@ export interface InvocationDeps {
   readonly killGraceMs?: number;
   /** Default 200 ms. */
   readonly flushMs?: number;
+  /** Told each process group started for this invocation. */
+  readonly onProcess?: (pid: number) => void;
 }
 
 /** Thrown by the API caller for an AWS error answer. */
@@ -141,7 +143,7 @@ async function runStep(step: PlannedStep, output: PluginOutput, o: ExecuteOption
     const runNested: NestedRunner = (nested) => runNestedDocument(nested, { ...o, workDir: path.join(o.workDir, 'nested') });
     return await plugin.run(input, {
       commandId: o.commandId, stepName: step.name, workDir: o.workDir, env: step.env, output, signal: o.signal,
-      killGraceMs: o.deps.killGraceMs ?? 2000, runNested, depth: o.depth,
+      killGraceMs: o.deps.killGraceMs ?? 2000, runNested, depth: o.depth, onProcess: o.deps.onProcess,
     });
   } catch (error) {
     const message = error instanceof PluginInputError ? `invalid input of step ${step.name}: ${error.message}` : problemText(error);

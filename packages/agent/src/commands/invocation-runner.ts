@@ -78,6 +78,7 @@ export async function runInvocation(body: SendCommandBody, deps: InvocationDeps,
       onResult: (result, out) => results.push({ ...result, ...out }),
     });
     const total = aggregate(results);
+    keepResultSmall(results, (pluginName, stream, offset, data) => deps.emitOutput({ commandId: body.commandId, pluginName, stream, offset, data }));
     return {
       commandId: body.commandId, ...total, startedAt, endedAt: deps.now(),
       plugins: results.map((r) => ({
@@ -213,6 +214,26 @@ function aggregate(results: readonly StepResult[]): Pick<InvocationResultBody, '
   if (failed) return { status: 'Failed', statusDetails: 'Failed', responseCode: failed.responseCode };
   const ran = results.filter((r) => r.status !== 'Skipped');
   return { status: 'Success', statusDetails: 'Success', responseCode: ran.length > 0 ? ran[ran.length - 1].responseCode : 0 };
+}
+
+/** Characters of tails one result may carry; past this they go as chunks (a frame is at most 256 KiB). */
+export const RESULT_TAIL_BUDGET = 64 * 1024;
+
+/** Sends as chunks the tails that would make the result frame too large (documents with many steps). */
+function keepResultSmall(results: { name: string; length: PluginResult['length']; tail: { stdout: string; stderr: string } }[], emit: (pluginName: string, stream: 'stdout' | 'stderr', offset: number, data: string) => void): void {
+  let budget = RESULT_TAIL_BUDGET;
+  for (const r of results) {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const tail = r.tail[stream];
+      if (tail.length === 0) continue;
+      if (tail.length <= budget) {
+        budget -= tail.length;
+        continue;
+      }
+      emit(r.name, stream, r.length[stream] - tail.length, tail);
+      r.tail = { ...r.tail, [stream]: '' };
+    }
+  }
 }
 
 /** A result for an invocation that failed before any step ran (bad document, unresolvable reference). */

@@ -27,8 +27,9 @@ import { iamOperations } from './iam/operations.ts';
 import { stsOperations } from './iam/sts-operations.ts';
 import { nodesCapability, type NodesOptions, type NodesCapability } from './nodes/nodes-capability.ts';
 import { openStore, type Store } from './store/store.ts';
+import { documentOperations } from './documents/operations.ts';
 import { commandsCapability, type CommandsCapability, type CommandsOptions } from './commands/commands-capability.ts';
-import { builtinDocumentSource } from './commands/document-adapter.ts';
+import { storeDocumentSource } from './commands/document-adapter.ts';
 
 export interface ServerOptions {
   readonly host: string;
@@ -93,7 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const nodes = nodesCapability({ db: store.db, rootKey: options.rootKey, region, keyRing, verify, now, logger, options: options.nodes });
   // Run Command: operations, dispatcher on the node channel, live output routes.
   const commands = commandsCapability({
-    db: store.db, hub: nodes.hub, documents: builtinDocumentSource, dataDir: options.dataDir, usesPostgres: options.databaseUrl?.startsWith('postgres') ?? false,
+    db: store.db, hub: nodes.hub, documents: storeDocumentSource, dataDir: options.dataDir, usesPostgres: options.databaseUrl?.startsWith('postgres') ?? false,
     region, verify, authorize, now, logger, options: options.commands,
   });
   const operations: Operation[] = [
@@ -105,6 +106,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...parameterOperations({ db: store.db, keys, region, references: secrets.references }),
     ...secrets.operations,
     ...nodes.operations,
+    ...documentOperations({ db: store.db, region }),
     ...commands.operations,
   ];
   const pipeline = new ApiPipeline({

@@ -25,6 +25,12 @@ export interface Permission {
    * `kms:EncryptionContext:k`). Values are strings, lists of strings, booleans or numbers.
    */
   readonly conditions?: Readonly<Record<string, string | readonly string[] | boolean | number>>;
+  /**
+   * The resource belongs to another account that shared it with the caller's account (a
+   * shared document): that grant stands for a resource-based policy, so the caller's own
+   * policies decide, as for a resource of its account.
+   */
+  readonly sharedWithCaller?: boolean;
 }
 
 /**

@@ -253,10 +253,11 @@ export class CommandDispatcher {
     const applied = await endInvocations(db, updates, at);
     await deleteChunks(db, withChunks);
     const commandIds = new Set<string>();
+    const bodies = new Map(results.map((r) => [`${r.body.commandId}/${r.instanceId}`, r.body]));
     for (const u of applied) {
       commandIds.add(u.commandId);
       if (events.hasListeners(u.commandId)) {
-        const body = results.find((r) => r.body.commandId === u.commandId && r.instanceId === u.instanceId)!.body;
+        const body = bodies.get(`${u.commandId}/${u.instanceId}`)!;
         for (const p of body.plugins) {
           for (const stream of ['stdout', 'stderr'] as const) {
             const tail = p.tail?.[stream] ?? '';

@@ -1,5 +1,6 @@
-import { awsError, formatArn, parseArn } from '@bosun/protocol';
-import { DocumentParameterError, documentHash, documentPlatformTypes, findBuiltinDocument, parseDocument, resolveParameters, type ParsedDocument } from '@bosun/documents';
+import { awsError } from '@bosun/protocol';
+import { convertDocumentContent, DocumentParameterError, documentPlatformTypes, resolveParameters, type DocumentFormat, type ParsedDocument } from '@bosun/documents';
+import { resolveDocumentForUse } from '../documents/document-store.ts';
 import type { CommandDocument, DocumentSource } from './document-source.ts';
 
 /** A CommandDocument from a parsed document (the engine checks parameters, AWS's wording). */
@@ -26,17 +27,13 @@ export function commandDocument(input: { name: string; arn: string; ownerAccount
   };
 }
 
-/** The service's built-in documents only (AWS-RunShellScript…), found by name or ARN. */
-export const builtinDocumentSource: DocumentSource = async (_db, input) => {
-  const name = parseArn(input.nameOrArn)?.resource.replace(/^document\//, '') ?? input.nameOrArn;
-  const builtin = findBuiltinDocument(name);
-  if (!builtin) throw awsError('InvalidParameters', `Document ${input.nameOrArn} was not found.`);
-  if (input.documentVersion !== undefined && !['1', '$DEFAULT', '$LATEST'].includes(input.documentVersion)) {
-    throw awsError('InvalidParameters', `Document ${name} has no version ${input.documentVersion}.`);
-  }
-  return commandDocument({
-    name, arn: formatArn({ service: 'ssm', region: input.region, accountId: '', resource: `document/${name}` }), ownerAccountId: '', documentVersion: '1',
-    documentType: builtin.documentType, content: builtin.content, contentJson: builtin.content, hash: documentHash(builtin.content),
-    parsed: parseDocument(builtin.content, 'JSON', 'Command'),
-  });
+/**
+ * Documents as the documents capability finds them for a caller: own, built-in (Amazon) or
+ * shared with the caller's account, by name or ARN and version. YAML content is converted
+ * to JSON for the nodes.
+ */
+export const storeDocumentSource: DocumentSource = async (db, input) => {
+  const found = await resolveDocumentForUse(db, input);
+  const contentJson = found.documentFormat === 'JSON' ? found.content : convertDocumentContent(found.content, found.documentFormat as DocumentFormat, 'JSON');
+  return commandDocument({ ...found, contentJson });
 };

@@ -80,10 +80,10 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
       async permissions(ctx, input) {
         const p = await prepare(ctx, input);
         const documentArn = p.document?.arn ?? documentArnOf(ctx, input.DocumentName);
-        const permissions: Permission[] = [{ action: 'ssm:SendCommand', resource: documentArn }];
-        const nodeIds = p.nodes ? p.nodes.map((n) => n.instanceId) : [...(input.InstanceIds ?? [])];
-        for (const id of nodeIds) {
-          const tags = p.nodes?.find((n) => n.instanceId === id)?.tags ?? [];
+        const shared = p.document !== undefined && p.document.ownerAccountId !== '' && p.document.ownerAccountId !== ctx.principal.accountId;
+        const permissions: Permission[] = [{ action: 'ssm:SendCommand', resource: documentArn, ...(shared ? { sharedWithCaller: true } : {}) }];
+        const targets = p.nodes ?? (input.InstanceIds ?? []).map((instanceId) => ({ instanceId, tags: [] as readonly ssm.Tag[] }));
+        for (const { instanceId: id, tags } of targets) {
           const conditions: Record<string, string> = {};
           for (const tag of tags) {
             conditions[`ssm:resourceTag/${tag.Key}`] = tag.Value;
@@ -106,7 +106,7 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
         if (p.documentError) throw p.documentError;
         const document = p.document!;
         if (document.documentType !== 'Command') {
-          throw awsError('InvalidParameters', `Document ${document.name} is of type ${document.documentType}: SendCommand runs documents of type Command.`);
+          throw awsError('InvalidDocument', `Document ${document.name} is of type ${document.documentType}: SendCommand runs documents of type Command.`);
         }
         if (input.DocumentHash !== undefined && input.DocumentHash !== document.hash) {
           throw awsError('InvalidParameters', `The document hash ${input.DocumentHash} does not match document ${document.name} version ${document.documentVersion}.`);

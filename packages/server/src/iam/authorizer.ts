@@ -81,7 +81,7 @@ export class PolicyAuthorizer {
 export function decide(principal: PrincipalFacts, documents: readonly PolicyDocument[], permission: Permission, request: AuthorizationRequest | undefined): void {
   // Without resource-based policies, another account's resources are out of reach.
   const resourceAccount = permission.resource === '*' ? undefined : parseArn(permission.resource)?.accountId;
-  const foreign = resourceAccount !== undefined && /^\d{12}$/.test(resourceAccount) && resourceAccount !== principal.accountId;
+  const foreign = resourceAccount !== undefined && /^\d{12}$/.test(resourceAccount) && resourceAccount !== principal.accountId && permission.sharedWithCaller !== true;
   const context = buildContext(principal, {
     sourceIp: request?.sourceIp ?? '127.0.0.1',
     secureTransport: request?.secureTransport ?? false,

@@ -198,6 +198,10 @@ export interface Database {
   activations: ActivationsTable;
   managed_instances: ManagedInstancesTable;
   channel_messages: ChannelMessagesTable;
+  // Documents (0006-documents)
+  documents: DocumentsTable;
+  document_versions: DocumentVersionsTable;
+  document_permissions: DocumentPermissionsTable;
   // Run Command (0007-commands)
   commands: CommandsTable;
   command_invocations: CommandInvocationsTable;
@@ -376,6 +380,49 @@ export interface ChannelMessagesTable {
   state: 'queued' | 'acked' | 'dropped';
   created_at: number;
   acked_at: number | null;
+}
+
+// Documents (0006-documents)
+
+export interface DocumentsTable {
+  account_id: string;
+  name: string;
+  document_type: string;
+  default_version: number;
+  /** The highest version number ever given (numbers of deleted versions are not reused). */
+  version_counter: number;
+  created_at: number;
+  /** [{Key, Value}] as JSON */
+  tags: string;
+}
+
+export interface DocumentVersionsTable {
+  account_id: string;
+  name: string;
+  document_version: number;
+  version_name: string | null;
+  display_name: string | null;
+  content: string;
+  document_format: string;
+  hash: string;
+  schema_version: string;
+  description: string | null;
+  target_type: string | null;
+  /** JSON list of platform types */
+  platform_types: string;
+  /** JSON [{Name, Type, Description, DefaultValue}] */
+  parameters: string;
+  created_at: number;
+}
+
+export interface DocumentPermissionsTable {
+  account_id: string;
+  name: string;
+  /** A 12-digit account id, or 'all' (public). */
+  shared_with: string;
+  /** $DEFAULT, $LATEST or $ALL */
+  shared_version: string;
+  created_at: number;
 }
 
 // Run Command (0007-commands)

@@ -4,6 +4,7 @@ import * as m0002 from './0002-session-credentials.ts';
 import * as m0003 from './0003-iam.ts';
 import * as m0004 from './0004-parameters.ts';
 import * as m0005 from './0005-nodes.ts';
+import * as m0006 from './0006-documents.ts';
 import * as m0007 from './0007-commands.ts';
 
 /**
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0003-iam': m0003,
   '0004-parameters': m0004,
   '0005-nodes': m0005,
+  '0006-documents': m0006,
   '0007-commands': m0007,
 };
 

@@ -121,7 +121,11 @@ export class Agent {
     this.identity = identity;
     this.log(`bosun agent ${platformInfo().agentVersion} starting as ${identity.instanceId} (endpoint ${identity.endpoint})`);
     this.report('node-event', { event: 'agent-started', detail: platformInfo().agentVersion });
-    this.commands.recover();
+    try {
+      this.commands.recover();
+    } catch (error) {
+      this.log(`could not read the command records in ${this.state.commandsDir}: ${(error as Error).message}`);
+    }
     void this.cycle();
     return this.done;
   }
@@ -318,11 +322,17 @@ export class Agent {
       if (frame.type === 'ping') this.log(`server message ${frame.id}: ping`);
       // The command's record is on disk before the ack goes out; a re-sent copy (new message
       // id after a lost ack) finds the record and is only acked.
-      if (frame.type === 'send-command') {
-        const body = frame.body as ChannelMessages['send-command'];
-        if (this.commands.receive(body)) this.log(`command ${body.commandId} received (${body.documentName})`);
+      try {
+        if (frame.type === 'send-command') {
+          const body = frame.body as ChannelMessages['send-command'];
+          if (this.commands.receive(body)) this.log(`command ${body.commandId} received (${body.documentName})`);
+        }
+        if (frame.type === 'cancel-command') this.commands.cancel((frame.body as ChannelMessages['cancel-command']).commandId);
+      } catch (error) {
+        // Not acked: the server sends it again (e.g. the state directory was full for a moment).
+        this.log(`could not take server message ${frame.id} (${frame.type}): ${(error as Error).message}`);
+        return;
       }
-      if (frame.type === 'cancel-command') this.commands.cancel((frame.body as ChannelMessages['cancel-command']).commandId);
       this.seen.push(frame.id);
       if (this.seen.length > 256) this.seen.shift();
       this.state.writeSeen(this.seen);

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,6 +86,24 @@ test('after a restart, a command that was running is reported Failed with the re
   assert.equal(h.manager.receive(body), false, 'a re-sent copy is only acknowledged');
   await h.manager.idle();
   assert.equal(fs.existsSync(marker), false);
+});
+
+test('after a restart, what is left of the dead run (its script process group) is stopped', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-commands-'));
+  const id = '11111111-aaaa-bbbb-cccc-000000000009';
+  const stepDir = path.join(dir, 'invocations', id, '0-run');
+  fs.mkdirSync(stepDir, { recursive: true });
+  fs.writeFileSync(path.join(stepDir, '_script.sh'), 'sleep 30\n');
+  // The script an agent killed with SIGKILL leaves running, in its own process group.
+  const orphan = spawn('sh', [path.join(stepDir, '_script.sh')], { detached: true, stdio: 'ignore' });
+  const exited = new Promise((resolve) => orphan.once('exit', resolve));
+  fs.mkdirSync(path.join(dir, 'commands'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'commands', `${id}.json`), JSON.stringify({ commandId: id, state: 'running', receivedAt: 1, startedAt: 2, pids: [orphan.pid!], body: command(id, ['sleep 30']) } satisfies CommandRecord));
+  const h = harness(dir);
+  h.manager.recover();
+  await exited;
+  assert.equal(h.results[0].status, 'Failed');
+  assert.equal(fs.existsSync(path.join(dir, 'invocations', id)), false);
 });
 
 test('after a restart, a running command whose result is already in the outbox is not reported again', () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ChannelMessages, InvocationResultBody, SendCommandBody } from '@bosun/protocol/channel';
 import { writePrivate } from '../state.ts';
+import { killLeftoverScript } from '../plugins/script-process.ts';
 import { failedBeforeSteps, runInvocation, type InvocationDeps } from './invocation-runner.ts';
 
 /** AWS's agent runs at most this many commands at once (CommandWorkersLimit); the rest wait in order. */
@@ -24,6 +25,8 @@ export interface CommandRecord {
   readonly startedAt?: number;
   readonly endedAt?: number;
   readonly status?: InvocationResultBody['status'];
+  /** Process groups started for it (stopped at the next start if the agent died meanwhile). */
+  readonly pids?: readonly number[];
   readonly body: SendCommandBody;
 }
 
@@ -71,6 +74,10 @@ export class CommandManager {
     const inOutbox = this.options.resultsInOutbox();
     for (const record of records) {
       if (record.state === 'running') {
+        for (const pid of record.pids ?? []) {
+          if (killLeftoverScript(pid, path.join(this.options.deps.workRoot, record.commandId))) this.log(`stopped what was left of command ${record.commandId} (process group ${pid})`);
+        }
+        fs.rmSync(path.join(this.options.deps.workRoot, record.commandId), { recursive: true, force: true });
         if (!inOutbox.has(record.commandId)) {
           const now = this.options.deps.now();
           this.log(`command ${record.commandId} was running when the agent stopped: reporting it Failed, not running it again`);
@@ -156,10 +163,15 @@ export class CommandManager {
   private async execute(record: CommandRecord, controller: AbortController): Promise<void> {
     const startedAt = this.options.deps.now();
     // Written before the first process starts: a crash from here on is never run again.
-    this.write({ ...record, state: 'running', startedAt });
+    let running: CommandRecord = { ...record, state: 'running', startedAt };
+    this.write(running);
+    const onProcess = (pid: number) => {
+      running = { ...running, pids: [...(running.pids ?? []), pid] };
+      this.write(running);
+    };
     let result: InvocationResultBody;
     try {
-      result = await runInvocation(record.body, { ...this.options.deps, emitOutput: (chunk) => this.options.report('invocation-output', chunk) }, controller.signal);
+      result = await runInvocation(record.body, { ...this.options.deps, onProcess, emitOutput: (chunk) => this.options.report('invocation-output', chunk) }, controller.signal);
     } catch (error) {
       result = failedBeforeSteps(record.body, startedAt, this.options.deps.now(), `the agent failed to run the command: ${(error as Error).message}`);
     }

@@ -179,3 +179,12 @@ test('a long output streams as chunks while the step runs, before the result', a
   const text = output('big');
   assert.equal(text.split('\n').length - 1, 3000);
 });
+
+test('a document with many steps keeps its result small: tails past the budget go as chunks, nothing is lost', async () => {
+  const steps = Array.from({ length: 30 }, (_, i) => shellStep(`s${i}`, `printf '%03000d\\n' ${i}`));
+  const { result, output } = await run(doc22(steps), {});
+  assert.equal(result.status, 'Success');
+  const tails = result.plugins.reduce((n, p) => n + p.tail.stdout.length + p.tail.stderr.length, 0);
+  assert.ok(tails <= 64 * 1024, `tails ${tails}`);
+  for (let i = 0; i < 30; i++) assert.equal(output(`s${i}`), `${String(i).padStart(3000, '0')}\n`);
+});

@@ -21,6 +21,8 @@ export interface InvocationDeps {
   readonly killGraceMs?: number;
   /** Default 200 ms. */
   readonly flushMs?: number;
+  /** Told each process group started for this invocation. */
+  readonly onProcess?: (pid: number) => void;
 }
 
 /** Thrown by the API caller for an AWS error answer. */
@@ -76,6 +78,7 @@ export async function runInvocation(body: SendCommandBody, deps: InvocationDeps,
       onResult: (result, out) => results.push({ ...result, ...out }),
     });
     const total = aggregate(results);
+    keepResultSmall(results, (pluginName, stream, offset, data) => deps.emitOutput({ commandId: body.commandId, pluginName, stream, offset, data }));
     return {
       commandId: body.commandId, ...total, startedAt, endedAt: deps.now(),
       plugins: results.map((r) => ({
@@ -141,7 +144,7 @@ async function runStep(step: PlannedStep, output: PluginOutput, o: ExecuteOption
     const runNested: NestedRunner = (nested) => runNestedDocument(nested, { ...o, workDir: path.join(o.workDir, 'nested') });
     return await plugin.run(input, {
       commandId: o.commandId, stepName: step.name, workDir: o.workDir, env: step.env, output, signal: o.signal,
-      killGraceMs: o.deps.killGraceMs ?? 2000, runNested, depth: o.depth,
+      killGraceMs: o.deps.killGraceMs ?? 2000, runNested, depth: o.depth, onProcess: o.deps.onProcess,
     });
   } catch (error) {
     const message = error instanceof PluginInputError ? `invalid input of step ${step.name}: ${error.message}` : problemText(error);
@@ -211,6 +214,26 @@ function aggregate(results: readonly StepResult[]): Pick<InvocationResultBody, '
   if (failed) return { status: 'Failed', statusDetails: 'Failed', responseCode: failed.responseCode };
   const ran = results.filter((r) => r.status !== 'Skipped');
   return { status: 'Success', statusDetails: 'Success', responseCode: ran.length > 0 ? ran[ran.length - 1].responseCode : 0 };
+}
+
+/** Characters of tails one result may carry; past this they go as chunks (a frame is at most 256 KiB). */
+export const RESULT_TAIL_BUDGET = 64 * 1024;
+
+/** Sends as chunks the tails that would make the result frame too large (documents with many steps). */
+function keepResultSmall(results: { name: string; length: PluginResult['length']; tail: { stdout: string; stderr: string } }[], emit: (pluginName: string, stream: 'stdout' | 'stderr', offset: number, data: string) => void): void {
+  let budget = RESULT_TAIL_BUDGET;
+  for (const r of results) {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const tail = r.tail[stream];
+      if (tail.length === 0) continue;
+      if (tail.length <= budget) {
+        budget -= tail.length;
+        continue;
+      }
+      emit(r.name, stream, r.length[stream] - tail.length, tail);
+      r.tail = { ...r.tail, [stream]: '' };
+    }
+  }
 }
 
 /** A result for an invocation that failed before any step ran (bad document, unresolvable reference). */

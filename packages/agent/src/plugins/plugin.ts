@@ -64,6 +64,8 @@ export interface PluginContext {
   readonly runNested: NestedRunner;
   /** How deep this step is nested in aws:runDocument calls (0 at the top). */
   readonly depth: number;
+  /** Told the id of each process group a plugin starts (kept in the command's record, to stop leftovers after an agent crash). */
+  readonly onProcess?: (pid: number) => void;
 }
 
 export interface PluginOutcome {

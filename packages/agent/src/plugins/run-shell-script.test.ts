@@ -19,10 +19,10 @@ function context(overrides: Partial<PluginContext> = {}): PluginContext & { text
   };
 }
 
+/** Whether a process still runs (a zombie nobody has reaped yet counts as gone). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
   } catch {
     return false;
   }

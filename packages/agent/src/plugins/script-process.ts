@@ -65,7 +65,10 @@ export async function runScript(input: ScriptInput, context: PluginContext, run:
         resolve(outcome.failed(1));
         return;
       }
-      if (child.pid) liveGroups.add(child.pid);
+      if (child.pid) {
+        liveGroups.add(child.pid);
+        context.onProcess?.(child.pid);
+      }
       let stopped: 'cancel' | 'timeout' | undefined;
       let killTimer: NodeJS.Timeout | undefined;
       const stop = (reason: 'cancel' | 'timeout') => {
@@ -139,6 +142,23 @@ const liveGroups = new Set<number>();
 export function killAllScripts(): void {
   for (const pid of liveGroups) signalGroup(pid, 'SIGKILL');
   liveGroups.clear();
+}
+
+/**
+ * Kills what is left of a process group an earlier run of the agent started (it died with the
+ * script running), if the group's leader is still that script: its command line names the
+ * script under `scriptDir`, so a recycled process id is left alone.
+ */
+export function killLeftoverScript(pid: number, scriptDir: string): boolean {
+  let cmdline: string;
+  try {
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return false;
+  }
+  if (!cmdline.includes(scriptDir)) return false;
+  signalGroup(pid, 'SIGKILL');
+  return true;
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {

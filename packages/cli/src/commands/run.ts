@@ -288,7 +288,7 @@ function readStream(config: ApiConfig, commandId: string, onEvent: (event: Strea
 
 function toMs(value: number | string | undefined): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === 'number') return value < 1e11 ? value * 1000 : value;
+  if (typeof value === 'number') return value;
   const parsed = Date.parse(value);
   return Number.isNaN(parsed) ? undefined : parsed;
 }

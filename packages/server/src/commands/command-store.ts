@@ -385,7 +385,9 @@ export async function cancelInvocations(db: Db, input: { command: CommandRow; in
     }
     const applied = await endInvocationsTx(tx, now_, now, {});
     for (let i = 0; i < cancelling.length; i += INSERT_BATCH) {
-      await tx.updateTable('command_invocations').set({ status: 'Cancelling', status_details: 'Cancelling', updated_at: now })
+      // The node has it: Cancelling until it reports, with a deadline in case it never does.
+      await tx.updateTable('command_invocations')
+        .set((eb) => ({ status: 'Cancelling', status_details: 'Cancelling', updated_at: now, deadline_at: eb.fn.coalesce('deadline_at', eb.val(now + command.execution_limit_ms)) }))
         .where('command_id', '=', command.command_id).where('instance_id', 'in', cancelling.slice(i, i + INSERT_BATCH)).where('status', 'in', ['Pending', 'Delayed', 'InProgress']).execute();
     }
     return { cancelled: applied.map((u) => u.instanceId), cancelling };
@@ -411,13 +413,26 @@ export interface OutputChunk {
   readonly data: string;
 }
 
-/** Stores chunks; a chunk already stored (same offset) is kept as it is. */
-export async function insertChunks(db: Db, chunks: readonly OutputChunk[]): Promise<void> {
+/**
+ * Stores chunks of invocations that exist and still run (a node cannot write output for a
+ * command it was not sent); a chunk already stored (same offset) is kept as it is.
+ */
+export async function insertChunks(db: Db, all: readonly OutputChunk[]): Promise<OutputChunk[]> {
+  const running = new Set<string>();
+  const commandIds = [...new Set(all.map((c) => c.commandId))];
+  for (let i = 0; i < commandIds.length; i += INSERT_BATCH) {
+    const rows = await db.selectFrom('command_invocations').select(['command_id', 'instance_id'])
+      .where('command_id', 'in', commandIds.slice(i, i + INSERT_BATCH)).where('instance_id', 'in', [...new Set(all.map((c) => c.instanceId))])
+      .where('status', 'not in', TERMINAL_STATUSES).execute();
+    for (const r of rows) running.add(`${r.command_id}/${r.instance_id}`);
+  }
+  const chunks = all.filter((c) => running.has(`${c.commandId}/${c.instanceId}`));
   for (let i = 0; i < chunks.length; i += INSERT_BATCH) {
     await db.insertInto('command_output_chunks').values(chunks.slice(i, i + INSERT_BATCH).map((c) => ({
       command_id: c.commandId, instance_id: c.instanceId, plugin_name: c.pluginName, stream: c.stream, offset: c.offset, data: c.data,
     }))).onConflict((oc) => oc.columns(['command_id', 'instance_id', 'plugin_name', 'stream', 'offset']).doNothing()).execute();
   }
+  return chunks;
 }
 
 export async function invocationChunks(db: Db, commandId: string, instanceId: string): Promise<OutputChunk[]> {

@@ -21,14 +21,14 @@ import { SimulatedAgent } from './fleet/simulated-agent.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
-interface ServerChild {
+export interface ServerChild {
   child: ChildProcess;
   url: string;
   pid: number;
 }
 
-function startServerProcess(dataDir: string, port = 0): Promise<ServerChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'fleet/server-process.ts'), dataDir, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startServerProcess(dataDir: string, port = 0, databaseUrl?: string): Promise<ServerChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'fleet/server-process.ts'), dataDir, String(port), ...(databaseUrl ? [databaseUrl] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let text = '';
     child.stdout!.setEncoding('utf8').on('data', (c: string) => {
@@ -40,9 +40,10 @@ function startServerProcess(dataDir: string, port = 0): Promise<ServerChild> {
   });
 }
 
-async function activations(dataDir: string, count: number): Promise<{ id: string; code: string }[]> {
+/** Activations for `count` nodes (1,000 each); `tags` go to every node registered with them. */
+export async function activations(dataDir: string, count: number, options: { databaseUrl?: string; tags?: { Key: string; Value: string }[] } = {}): Promise<{ id: string; code: string }[]> {
   const { rootKey } = ensureRootKeyFile(path.join(dataDir, 'root.key'));
-  const store = await openStore({ dataDir });
+  const store = await openStore({ dataDir, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}) });
   try {
     if ((await listAccounts(store.db)).length === 0) await adminBootstrap(store, rootKey, { now: Date.now() });
     const [account] = await listAccounts(store.db);
@@ -50,7 +51,7 @@ async function activations(dataDir: string, count: number): Promise<{ id: string
     // AWS's limit: at most 1,000 registrations per activation.
     for (let i = 0; i < Math.ceil(count / 1000); i++) {
       const a = await createLocalActivation(store.db, { accountId: account.account_id, iamRole: 'BenchRole', now: Date.now(), ttlMs: 3_600_000 });
-      await store.db.updateTable('activations').set({ registration_limit: 1000 }).where('activation_id', '=', a.activationId).execute();
+      await store.db.updateTable('activations').set({ registration_limit: 1000, tags: JSON.stringify(options.tags ?? []) }).where('activation_id', '=', a.activationId).execute();
       out.push({ id: a.activationId, code: a.activationCode });
     }
     return out;
@@ -59,7 +60,7 @@ async function activations(dataDir: string, count: number): Promise<{ id: string
   }
 }
 
-function rssMiB(pid: number): number {
+export function rssMiB(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
@@ -69,7 +70,7 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]); // utime + stime
 }
 
-async function until(what: string, condition: () => boolean, timeoutMs: number): Promise<number> {
+export async function until(what: string, condition: () => boolean, timeoutMs: number): Promise<number> {
   const start = Date.now();
   while (!condition()) {
     if (Date.now() - start > timeoutMs) throw new Error(`${what}: not reached within ${timeoutMs} ms`);
@@ -78,7 +79,7 @@ async function until(what: string, condition: () => boolean, timeoutMs: number):
   return Date.now() - start;
 }
 
-async function fleet(endpoint: string, count: number, acts: { id: string; code: string }[], heartbeatMs: number): Promise<SimulatedAgent[]> {
+export async function fleet(endpoint: string, count: number, acts: { id: string; code: string }[], heartbeatMs: number): Promise<SimulatedAgent[]> {
   const agents = Array.from({ length: count }, (_, i) => new SimulatedAgent({ endpoint, heartbeatMs, name: `sim-${i}` }));
   let next = 0;
   const worker = async () => {

@@ -9,6 +9,7 @@ const benchmarks: Record<string, () => Promise<{ run(argv: string[]): Promise<vo
   params: () => import('./params.ts'),
   authz: () => import('./authz.ts'),
   nodes: () => import('./nodes.ts'),
+  fanout: () => import('./fanout.ts'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

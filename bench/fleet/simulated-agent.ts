@@ -4,14 +4,19 @@ import {
   CHANNEL_PATH, CREDENTIALS_PATH, credentialsPayload, decodeFrame, encodeFrame, REGISTER_PATH,
   type CredentialsResponse, type RegisterResponse,
 } from '@bosun/protocol';
+import type { ChannelMessages, InvocationResultBody, SendCommandBody } from '@bosun/protocol/channel';
 import { Backoff } from '../../packages/agent/src/backoff.ts';
+import { echoPlugin } from '../../packages/agent/src/plugins/echo.ts';
+import type { PluginContext } from '../../packages/agent/src/plugins/plugin.ts';
 import { signRequest } from '../../packages/agent/src/sigv4-signer.ts';
 
 /**
  * One simulated node that speaks the real protocol: registration with an activation,
  * key-signed credentials, the SigV4-signed channel, heartbeats and acks. It keeps only what
- * the protocol needs (no outbox on disk), so thousands fit in one process. Later issues add
- * plugins by handling more message types in `onMessage`.
+ * the protocol needs (no outbox on disk), so thousands fit in one process. Run Command: a
+ * `send-command` is acked and answered with an `invocation-result` from the trivial in-process
+ * plugin (bosun:echo, no process started), kept until the server acks it and sent again after
+ * a reconnection; a command id is answered once.
  */
 export class SimulatedAgent {
   instanceId?: string;
@@ -25,6 +30,11 @@ export class SimulatedAgent {
   private stopped = false;
   private readonly backoff: Backoff;
   private heartbeatId?: string;
+  /** Results not acked yet, by message id. */
+  private readonly unacked = new Map<string, InvocationResultBody>();
+  private readonly answered = new Set<string>();
+  /** Invocation results the server acked. */
+  resultsAcked = 0;
 
   constructor(private readonly options: { endpoint: string; heartbeatMs: number; backoffBaseMs?: number; name: string; onOnline?: (agent: SimulatedAgent) => void }) {
     this.backoff = new Backoff({ baseMs: options.backoffBaseMs ?? 500 });
@@ -99,6 +109,7 @@ export class SimulatedAgent {
         this.socket = ws;
         this.backoff.reset();
         this.heartbeat();
+        for (const [id, body] of this.unacked) this.send(ws, id, 'invocation-result', body);
         resolve();
       });
       ws.on('message', (data: Buffer) => this.onMessage(ws, data));
@@ -133,8 +144,44 @@ export class SimulatedAgent {
         this.onlineAt = Date.now();
         this.options.onOnline?.(this);
       }
+      if (this.unacked.delete(frame.id)) this.resultsAcked++;
       return;
     }
     ws.send(encodeFrame({ k: 'ack', id: frame.id }));
+    if (frame.type === 'send-command') void this.runCommand(ws, frame.body as SendCommandBody);
+  }
+
+  private async runCommand(ws: WebSocket, body: SendCommandBody): Promise<void> {
+    if (this.answered.has(body.commandId)) return;
+    this.answered.add(body.commandId);
+    const startedAt = Date.now();
+    let stdout = '';
+    const context = {
+      commandId: body.commandId, stepName: 'echo', workDir: '', env: {}, signal: new AbortController().signal, killGraceMs: 0, depth: 0,
+      output: { write: (stream: string, text: string) => { if (stream === 'stdout') stdout += text; } },
+      runNested: () => Promise.reject(new Error('not in the simulator')),
+    } satisfies PluginContext;
+    const result = await echoPlugin.run(echoPlugin.parseInput({ message: `simulated ${this.options.name}` }), context);
+    const done: InvocationResultBody = {
+      commandId: body.commandId, ...result, startedAt, endedAt: Date.now(),
+      plugins: [{ name: firstStepName(body.documentContent), ...result, startedAt, endedAt: Date.now(), length: { stdout: stdout.length, stderr: 0 }, tail: { stdout, stderr: '' } }],
+    };
+    const id = crypto.randomUUID();
+    this.unacked.set(id, done);
+    if (ws.readyState === WebSocket.OPEN) this.send(ws, id, 'invocation-result', done);
+  }
+
+  private send<T extends keyof ChannelMessages>(ws: WebSocket, id: string, type: T, body: ChannelMessages[T]): void {
+    ws.send(encodeFrame({ k: 'msg', id, type, body: body as never }));
+  }
+}
+
+/** The plugin name the server expects in the result: the document's first step. */
+function firstStepName(content: string): string {
+  try {
+    const doc = JSON.parse(content) as { mainSteps?: { name?: string }[]; runtimeConfig?: Record<string, unknown> };
+    return doc.mainSteps?.[0]?.name ?? Object.keys(doc.runtimeConfig ?? {})[0] ?? 'echo';
+  } catch {
+    return 'echo';
   }
 }

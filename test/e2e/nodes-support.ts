@@ -13,6 +13,7 @@ import { CreateActivationCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { CREDENTIALS_PATH, credentialsPayload, REGISTER_PATH, type CredentialsResponse, type RegisterResponse } from '@bosun/protocol';
 import { startServer, type RunningServer } from '../../packages/server/src/server.ts';
 import { createLogger } from '../../packages/server/src/logger.ts';
+import type { CommandsOptions } from '../../packages/server/src/commands/commands-capability.ts';
 import { buildAgentBundle } from '../../packages/server/src/nodes/agent-bundle.ts';
 import type { NewAccessKey } from '../../packages/server/src/accounts/admin.ts';
 import type { RootKey } from '../../packages/server/src/crypto/root-key.ts';
@@ -35,7 +36,7 @@ export interface NodesServer {
   destroy(): Promise<void>;
 }
 
-export async function startNodesServer(options: { connectionLostAfterMs?: number; credentialsTtlMs?: number } = {}): Promise<NodesServer> {
+export async function startNodesServer(options: { connectionLostAfterMs?: number; credentialsTtlMs?: number; commands?: CommandsOptions } = {}): Promise<NodesServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-nodes-e2e-'));
   const rootKey = fixtures.rootKey();
   const clock: TestClock = { offsetMs: 0 };
@@ -46,6 +47,7 @@ export async function startNodesServer(options: { connectionLostAfterMs?: number
     logger: createLogger({ format: 'json', level: 'debug', destination }),
     now: () => clock.frozenAt ?? Date.now() + clock.offsetMs,
     nodes: { connectionLostAfterMs: options.connectionLostAfterMs, credentialsTtlMs: options.credentialsTtlMs },
+    commands: options.commands,
   });
   let server = await open(0);
   const port = Number(new URL(server.url).port);

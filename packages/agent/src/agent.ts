@@ -7,8 +7,12 @@ import {
   type ChannelMessages, type ChannelMessageType, type CredentialsResponse, type NodeRefusal, type RegisterResponse,
 } from '@bosun/protocol/channel';
 import { Backoff } from './backoff.ts';
+import { CommandManager } from './commands/command-manager.ts';
+import { ApiError } from './commands/invocation-runner.ts';
 import { Outbox } from './outbox.ts';
 import { platformInfo } from './platform.ts';
+import { defaultPlugins, type AgentPlugin } from './plugins/index.ts';
+import { killAllScripts } from './plugins/script-process.ts';
 import { signRequest } from './sigv4-signer.ts';
 import { AgentState, newKeyPair, type Identity } from './state.ts';
 
@@ -20,6 +24,12 @@ export interface AgentOptions {
   /** First backoff step. Default 1 s (the cap is always 5 minutes). */
   readonly backoffBaseMs?: number;
   readonly log?: (line: string) => void;
+  /** The plugins documents may use; default: aws:runShellScript, aws:runPowerShellScript, aws:runDocument, bosun:echo. */
+  readonly plugins?: ReadonlyMap<string, AgentPlugin>;
+  /** Milliseconds between SIGTERM and SIGKILL when a script is stopped. Default 2,000. */
+  readonly killGraceMs?: number;
+  /** Default 200 ms. */
+  readonly outputFlushMs?: number;
 }
 
 /** Thrown when the server says the node is not (or no longer) registered: retrying cannot help. */
@@ -70,6 +80,7 @@ export class Agent {
   private seen: string[];
   private skewLogged = false;
   private inFlight = new Set<string>();
+  private readonly commands: CommandManager;
   private finished!: (code: number) => void;
   /** Resolves with the process exit code when the agent stops. */
   readonly done: Promise<number>;
@@ -81,6 +92,21 @@ export class Agent {
     this.log = options.log ?? ((line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`));
     this.seen = this.state.readSeen();
     this.done = new Promise((resolve) => (this.finished = resolve));
+    this.commands = new CommandManager({
+      dir: this.state.commandsDir,
+      deps: {
+        plugins: options.plugins ?? defaultPlugins(),
+        callApi: (target, input) => this.callApi(target, input),
+        workRoot: this.state.invocationsDir,
+        platformType: platformInfo().platformType,
+        now: options.now,
+        killGraceMs: options.killGraceMs,
+        flushMs: options.outputFlushMs,
+      },
+      report: (type, body) => this.report(type, body),
+      resultsInOutbox: () => new Set(this.outbox.list().filter((e) => e.type === 'invocation-result').map((e) => (e.body as { commandId: string }).commandId)),
+      log: (line) => this.log(line),
+    });
   }
 
   /** Queues a message that must reach the server even across a restart of the agent. */
@@ -95,6 +121,11 @@ export class Agent {
     this.identity = identity;
     this.log(`bosun agent ${platformInfo().agentVersion} starting as ${identity.instanceId} (endpoint ${identity.endpoint})`);
     this.report('node-event', { event: 'agent-started', detail: platformInfo().agentVersion });
+    try {
+      this.commands.recover();
+    } catch (error) {
+      this.log(`could not read the command records in ${this.state.commandsDir}: ${(error as Error).message}`);
+    }
     void this.cycle();
     return this.done;
   }
@@ -105,6 +136,10 @@ export class Agent {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.socket?.close(1000, 'agent stopping');
+    // Scripts run in their own process groups: stop them with the agent. Their commands are
+    // reported Failed (never rerun) when the agent starts again.
+    if (this.commands.active > 0) this.log(`stopping with ${this.commands.active} command(s) queued or running`);
+    killAllScripts();
     this.finished(code);
   }
 
@@ -232,6 +267,27 @@ export class Agent {
     });
   }
 
+  /**
+   * Calls an AWS JSON operation (`AmazonSSM.GetParameters`…) through the API, signed with the
+   * node's session credentials: IAM (the node rule set) decides, as for any caller.
+   */
+  async callApi<T>(target: string, input: unknown): Promise<T> {
+    if (!this.credentials || this.credentials.expiration - this.serverNow() < 60_000) await this.renewCredentials();
+    const credentials = this.credentials!;
+    const url = new URL(this.identity.endpoint + '/');
+    const body = JSON.stringify(input);
+    const headers = signRequest({
+      method: 'POST', url, credentials, region: credentials.region, service: 'ssm', now: this.options.now(), body,
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target },
+    });
+    try {
+      return await postJson<T>(url.toString(), body, headers);
+    } catch (error) {
+      if (error instanceof RefusedError) throw new ApiError(error.refusal.__type.replace(/^.*#/, ''), error.refusal.message ?? (error.refusal as { Message?: string }).Message ?? '');
+      throw error;
+    }
+  }
+
   private heartbeat(): void {
     const socket = this.socket;
     if (!socket || this.stopped) return;
@@ -263,8 +319,20 @@ export class Agent {
       return;
     }
     if (!this.seen.includes(frame.id)) {
-      // Later capabilities hand `frame.type` to their plugin here.
       if (frame.type === 'ping') this.log(`server message ${frame.id}: ping`);
+      // The command's record is on disk before the ack goes out; a re-sent copy (new message
+      // id after a lost ack) finds the record and is only acked.
+      try {
+        if (frame.type === 'send-command') {
+          const body = frame.body as ChannelMessages['send-command'];
+          if (this.commands.receive(body)) this.log(`command ${body.commandId} received (${body.documentName})`);
+        }
+        if (frame.type === 'cancel-command') this.commands.cancel((frame.body as ChannelMessages['cancel-command']).commandId);
+      } catch (error) {
+        // Not acked: the server sends it again (e.g. the state directory was full for a moment).
+        this.log(`could not take server message ${frame.id} (${frame.type}): ${(error as Error).message}`);
+        return;
+      }
       this.seen.push(frame.id);
       if (this.seen.length > 256) this.seen.shift();
       this.state.writeSeen(this.seen);
@@ -277,12 +345,12 @@ export class Agent {
  * POSTs JSON with node:http(s) rather than fetch: fetch loads undici, which costs an idle
  * agent several megabytes of memory for two small requests an hour.
  */
-function postJson<T>(url: string, body: unknown): Promise<T> {
+function postJson<T>(url: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<T> {
   const target = new URL(url);
-  const payload = Buffer.from(JSON.stringify(body), 'utf8');
+  const payload = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
   const client = target.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const req = client.request(target, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': payload.length }, timeout: 30_000 }, (res) => {
+    const req = client.request(target, { method: 'POST', headers: { ...headers, 'content-length': payload.length }, timeout: 30_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);

@@ -5,3 +5,8 @@ export { Outbox } from './outbox.ts';
 export { AgentState, type Identity } from './state.ts';
 export { AGENT_VERSION, platformInfo } from './platform.ts';
 export { agentClock } from './clock.ts';
+export { signRequest, type SessionCredentials } from './sigv4-signer.ts';
+export { CommandManager, RESTARTED_MESSAGE, type CommandRecord } from './commands/command-manager.ts';
+export { runInvocation, type InvocationDeps } from './commands/invocation-runner.ts';
+export { OutputCollector } from './commands/output-collector.ts';
+export * from './plugins/index.ts';

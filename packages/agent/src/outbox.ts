@@ -16,13 +16,17 @@ export interface OutboxEntry<T extends ChannelMessageType = ChannelMessageType> 
  * by id, so a message sent twice (ack lost in a reconnection) is handled once.
  */
 export class Outbox {
+  private sequence = 0;
+
   constructor(private readonly dir: string) {}
 
   add<T extends ChannelMessageType>(type: T, body: ChannelMessages[T], id: string = crypto.randomUUID()): OutboxEntry<T> {
     const entry: OutboxEntry<T> = { id, type, body };
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    // The time prefix keeps the order of delivery the order of writing.
-    writePrivate(path.join(this.dir, `${String(Date.now()).padStart(15, '0')}-${id}.json`), JSON.stringify(entry));
+    // The time and sequence prefix keeps the order of delivery the order of writing (output
+    // chunks of one millisecond, then the result).
+    this.sequence = (this.sequence + 1) % 1_000_000;
+    writePrivate(path.join(this.dir, `${String(Date.now()).padStart(15, '0')}-${String(this.sequence).padStart(6, '0')}-${id}.json`), JSON.stringify(entry));
     return entry;
   }
 

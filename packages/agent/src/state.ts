@@ -7,6 +7,8 @@ import path from 'node:path';
  *   identity.json  node id, account, region, endpoint and the Ed25519 private key
  *   outbox/        messages the server has not acked yet, one file each
  *   seen.json      ids of the server's latest messages, to handle each once
+ *   commands/      one record per command received (Run Command), written before it runs
+ *   invocations/   working directories of running commands (script files), removed when each ends
  * The key pair is the node's identity: an OS upgrade or a new NIC does not change it.
  */
 export interface Identity {
@@ -20,9 +22,13 @@ export interface Identity {
 
 export class AgentState {
   readonly outboxDir: string;
+  readonly commandsDir: string;
+  readonly invocationsDir: string;
 
   constructor(readonly dir: string) {
     this.outboxDir = path.join(dir, 'outbox');
+    this.commandsDir = path.join(dir, 'commands');
+    this.invocationsDir = path.join(dir, 'invocations');
   }
 
   ensure(): void {

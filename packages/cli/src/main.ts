@@ -10,6 +10,7 @@ import { execCommand } from './commands/exec.ts';
 import { paramsCommand } from './commands/params.ts';
 import { iamCommand } from './commands/iam.ts';
 import { serverCommand } from './commands/server.ts';
+import { runCommand } from './commands/run.ts';
 
 export function program(): Command {
   return new Command('bosun')
@@ -25,6 +26,7 @@ export function program(): Command {
     .addCommand(eventsCommand())
     .addCommand(iamCommand())
     .addCommand(nodesCommand())
+    .addCommand(runCommand())
     .addCommand(agentCommand());
 }
 

@@ -1,21 +1,26 @@
 import cliProgress from 'cli-progress';
 
 export interface Progress {
-  update(done: number, total: number): void;
+  /** `detail` is shown after the counts (e.g. "3 running, 1 failed"). */
+  update(done: number, total: number, detail?: string): void;
   stop(): void;
 }
 
 /** A progress bar on a terminal; silent when output is piped, so scripts read clean text. */
 export function progressBar(label: string): Progress {
   if (!process.stderr.isTTY) return { update() {}, stop() {} };
-  const bar = new cliProgress.SingleBar({ format: `${label} [{bar}] {percentage}% | {value}/{total}`, stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar({ format: `${label} [{bar}] {percentage}% | {value}/{total}{detail}`, stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic);
   let started = false;
   return {
-    update(done, total) {
+    update(done, total, detail) {
+      const payload = { detail: detail ? ` | ${detail}` : '' };
       if (!started) {
-        bar.start(total, done);
+        bar.start(total, done, payload);
         started = true;
-      } else bar.update(done);
+      } else {
+        if (bar.getTotal() !== total) bar.setTotal(total);
+        bar.update(done, payload);
+      }
     },
     stop() {
       if (started) bar.stop();

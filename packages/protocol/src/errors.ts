@@ -39,6 +39,15 @@ export const errorCatalogue = {
   InternalServerError: { status: 500, source: 'ssm', fault: 'server' },
   ServiceSettingNotFound: { status: 400, source: 'ssm', fault: 'client' },
   TooManyUpdates: { status: 400, source: 'ssm', fault: 'client' },
+  // AmazonSSM: Run Command
+  DuplicateInstanceId: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidCommandId: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidNotificationConfig: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidOutputFolder: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidPluginName: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidRole: { status: 400, source: 'ssm', fault: 'client' },
+  InvocationDoesNotExist: { status: 400, source: 'ssm', fault: 'client' },
+  UnsupportedPlatformType: { status: 400, source: 'ssm', fault: 'client' },
   // AmazonSSM: managed nodes (activations, DescribeInstanceInformation, node tags)
   InvalidActivation: { status: 400, source: 'ssm', fault: 'client' },
   InvalidActivationId: { status: 400, source: 'ssm', fault: 'client' },

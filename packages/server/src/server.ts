@@ -31,6 +31,8 @@ import { nodesCapability, type NodesOptions, type NodesCapability } from './node
 import { openStore, type Store } from './store/store.ts';
 import { documentOperations } from './documents/operations.ts';
 import { documentTags } from './documents/document-tags.ts';
+import { commandsCapability, type CommandsCapability, type CommandsOptions } from './commands/commands-capability.ts';
+import { storeDocumentSource } from './commands/document-adapter.ts';
 
 export interface ServerOptions {
   readonly host: string;
@@ -49,6 +51,8 @@ export interface ServerOptions {
   readonly authorize?: Authorizer;
   /** Managed nodes: heartbeat window, credentials lifetime, agent bundle. */
   readonly nodes?: NodesOptions;
+  /** Run Command: deadline loop, execution grace, stream polling. */
+  readonly commands?: CommandsOptions;
 }
 
 export interface RunningServer {
@@ -58,6 +62,7 @@ export interface RunningServer {
   readonly store: Store;
   readonly app: FastifyInstance;
   readonly nodes: NodesCapability;
+  readonly commands: CommandsCapability;
   close(): Promise<void>;
 }
 
@@ -90,6 +95,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const secrets = secretService({ db: store.db, keys, region, authorize });
   const verify = sigv4<Principal>({ region, services: services.map((s) => s.model.metadata.signingName), lookupKey: (id) => keyRing.lookup(id), now });
   const nodes = nodesCapability({ db: store.db, rootKey: options.rootKey, region, keyRing, verify, now, logger, options: options.nodes });
+  // Run Command: operations, dispatcher on the node channel, live output routes.
+  const commands = commandsCapability({
+    db: store.db, hub: nodes.hub, documents: storeDocumentSource, dataDir: options.dataDir, usesPostgres: options.databaseUrl?.startsWith('postgres') ?? false,
+    region, verify, authorize, now, logger, options: options.commands,
+  });
   const operations: Operation[] = [
     ...settingsOperations({ db: store.db }),
     lookupEventsOperation({ db: store.db }),
@@ -101,6 +111,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...nodes.operations,
     ...tagOperations([nodes.taggable, parameterTags(store.db, region), documentTags(store.db, region)]),
     ...documentOperations({ db: store.db, region }),
+    ...commands.operations,
   ];
   const pipeline = new ApiPipeline({
     region,
@@ -113,7 +124,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     now,
     logger,
   });
-  const app = createHttpServer({ pipeline, bodyLimit: options.bodyLimit, plugins: [nodes.plugin] });
+  const app = createHttpServer({ pipeline, bodyLimit: options.bodyLimit, plugins: [nodes.plugin, commands.plugin] });
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
@@ -127,6 +138,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const webhooks = new WebhookDelivery({ db: store.db, region, now, logger });
   policyScheduler.start();
   webhooks.start();
+  await commands.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -137,9 +149,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     app,
     nodes,
+    commands,
     async close() {
       nodes.hub.closeAll();
-      await Promise.all([policyScheduler.stop(), webhooks.stop()]);
+      await Promise.all([policyScheduler.stop(), webhooks.stop(), commands.stop()]);
       await app.close();
       await audit.flush();
       await store.close();

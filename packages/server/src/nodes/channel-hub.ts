@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import { decodeFrame, encodeFrame, MAX_FRAME_BYTES, type ChannelMessages, type ChannelMessageType, type MessageFrame } from '@bosun/protocol';
 import type { Logger } from '../logger.ts';
 import type { Db } from '../store/store.ts';
-import { ackMessage, enqueueMessage, findMessage, pendingMessages } from './nodes-store.ts';
+import { ackMessages, enqueueMessage, findMessage, pendingMessages } from './nodes-store.ts';
 
 /** Who is at the other end of a channel: fixed by the credentials that opened it. */
 export interface ChannelPeer {
@@ -53,12 +53,35 @@ export class ChannelHub {
   private readonly handlers = new Map<string, MessageHandler<never>>();
   /** Recent ids per node; survives reconnection (not a server restart: handlers are idempotent). */
   private readonly seen = new Map<string, Map<string, Promise<void>>>();
+  private readonly ackListeners: ((instanceId: string, messageId: string, now: number) => void)[] = [];
+  /** Acks waiting to be written together (group commit). */
+  private ackQueue: { instanceId: string; messageId: string; now: number; resolve: (acked: boolean) => void; reject: (error: unknown) => void }[] = [];
+  private ackWriting?: Promise<void>;
 
   constructor(private readonly options: { db: Db; logger: Logger; now: () => number }) {}
 
   handle<T extends ChannelMessageType>(type: T, handler: MessageHandler<T>): void {
     if (this.handlers.has(type)) throw new Error(`a handler for channel message type ${type} is already registered`);
     this.handlers.set(type, handler as MessageHandler<never>);
+  }
+
+  /**
+   * Called after a node's ack of one of our queued messages is recorded (e.g. Run Command
+   * moves the invocation to InProgress). Listeners must not throw.
+   */
+  onAck(listener: (instanceId: string, messageId: string, now: number) => void): void {
+    this.ackListeners.push(listener);
+  }
+
+  /**
+   * Pushes messages the caller already queued in `channel_messages` (in its own
+   * transaction) to the nodes that are connected; the others get them when they reconnect.
+   */
+  push(messages: readonly { messageId: string; instanceId: string; type: ChannelMessageType; body: string }[]): void {
+    for (const m of messages) {
+      const connection = this.connections.get(m.instanceId);
+      if (connection) connection.socket.send(`{"k":"msg","id":${JSON.stringify(m.messageId)},"type":${JSON.stringify(m.type)},"body":${m.body}}`);
+    }
   }
 
   isConnected(instanceId: string): boolean {
@@ -111,6 +134,31 @@ export class ChannelHub {
     await this.flushQueue(connection);
   }
 
+  /** Records an ack; acks arriving together are written in one statement. True when it acked a queued message. */
+  private recordAck(instanceId: string, messageId: string, now: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.ackQueue.push({ instanceId, messageId, now, resolve, reject });
+      this.ackWriting ??= this.writeAcks();
+    });
+  }
+
+  private async writeAcks(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.ackQueue.length > 0) {
+        const batch = this.ackQueue.splice(0, 5000);
+        try {
+          const acked = await ackMessages(this.options.db, batch, batch[batch.length - 1].now);
+          for (const a of batch) a.resolve(acked.has(a.messageId));
+        } catch (error) {
+          for (const a of batch) a.reject(error);
+        }
+      }
+    } finally {
+      this.ackWriting = undefined;
+    }
+  }
+
   private async flushQueue(connection: Connection): Promise<void> {
     for (const row of await pendingMessages(this.options.db, connection.peer.instanceId, 1000)) {
       connection.socket.send(encodeFrame({ k: 'msg', id: row.message_id, type: row.type as ChannelMessageType, body: JSON.parse(row.body) as never }));
@@ -131,7 +179,10 @@ export class ChannelHub {
     const { instanceId } = connection.peer;
     const now = this.options.now();
     if (frame.k === 'ack') {
-      if (await ackMessage(this.options.db, instanceId, frame.id, now)) return;
+      if (await this.recordAck(instanceId, frame.id, now)) {
+        for (const listener of this.ackListeners) listener(instanceId, frame.id, now);
+        return;
+      }
       const message = await findMessage(this.options.db, frame.id);
       // A duplicate ack of our own message is harmless; an ack of another node's is foreign.
       if (message && message.instance_id !== instanceId) return this.refuse(connection, CLOSE.policy, 'ack of a message addressed to another node');

@@ -26,6 +26,14 @@ export const NODE_ALLOWED_ACTIONS: ReadonlySet<string> = new Set([
   'ssm:UpdateInstanceInformation',
 ]);
 
+/**
+ * Actions a node session may be checked for only inside a call already authorised (no request
+ * of its own): Parameter Store decrypting a SecureString under a customer managed key for the
+ * node's GetParameters (`{{ssm-secure:}}` references), as AWS's kms:ViaService condition
+ * allows. A direct KMS `Decrypt` call by a node is still refused at the pipeline.
+ */
+export const NODE_VIA_SERVICE_ACTIONS: ReadonlySet<string> = new Set(['kms:Decrypt']);
+
 /** The node id a principal acts for, when it is a managed node's role session. */
 export function nodeOf(principal: Principal): string | undefined {
   return principal.type === 'AssumedRole' && INSTANCE_ID_PATTERN.test(principal.sessionName) ? principal.sessionName : undefined;
@@ -42,7 +50,8 @@ export function withNodeRules(base: Authorizer): Authorizer {
     for (const p of permissions) {
       const account = p.resource.split(':')[4];
       const foreign = p.resource !== '*' && account !== undefined && account !== '' && account !== principal.accountId;
-      if (!NODE_ALLOWED_ACTIONS.has(p.action) || foreign) {
+      const allowed = NODE_ALLOWED_ACTIONS.has(p.action) || (request === undefined && NODE_VIA_SERVICE_ACTIONS.has(p.action));
+      if (!allowed || foreign) {
         throw awsError('AccessDeniedException', `User: ${principal.arn} is not authorized to perform: ${p.action} on resource: ${p.resource} because managed nodes may only call the actions of AmazonSSMManagedInstanceCore on their own account`);
       }
     }

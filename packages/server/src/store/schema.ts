@@ -202,6 +202,11 @@ export interface Database {
   documents: DocumentsTable;
   document_versions: DocumentVersionsTable;
   document_permissions: DocumentPermissionsTable;
+  // Run Command (0007-commands)
+  commands: CommandsTable;
+  command_invocations: CommandInvocationsTable;
+  command_output_chunks: CommandOutputChunksTable;
+  stored_objects: StoredObjectsTable;
 }
 
 // Parameter Store, KMS, Secrets Manager (migration 0004-parameters)
@@ -371,7 +376,8 @@ export interface ChannelMessagesTable {
   instance_id: string;
   type: string;
   body: string;
-  state: 'queued' | 'acked';
+  /** dropped: withdrawn before delivery (delivery timeout, cancel): never sent again. */
+  state: 'queued' | 'acked' | 'dropped';
   created_at: number;
   acked_at: number | null;
 }
@@ -416,5 +422,98 @@ export interface DocumentPermissionsTable {
   shared_with: string;
   /** $DEFAULT, $LATEST or $ALL */
   shared_version: string;
+  created_at: number;
+}
+
+// Run Command (0007-commands)
+
+export interface CommandsTable {
+  command_id: string;
+  account_id: string;
+  document_name: string;
+  document_arn: string;
+  document_version: string;
+  document_hash: string;
+  /** The document's content as JSON text, as sent to the nodes. */
+  document_content: string;
+  /** SendCommand's Parameters as supplied (map of string lists, JSON): what ListCommands shows. */
+  parameters: string;
+  /** Typed values after defaults and `{{ssm:}}` resolution (JSON); `{{ssm-secure:}}` stay references. */
+  resolved_parameters: string;
+  comment: string;
+  instance_ids: string;
+  targets: string;
+  requested_at: number;
+  /** Delivery deadline: invocations not yet received by their node at this time end Delivery Timed Out. */
+  expires_at: number;
+  timeout_seconds: number;
+  /** How long one invocation may run before the server gives up on a silent node (ms, grace included). */
+  execution_limit_ms: number;
+  max_concurrency: string;
+  max_errors: string;
+  max_concurrency_n: number;
+  max_errors_n: number;
+  status: string;
+  status_details: string;
+  target_count: number;
+  /** Invocations taken out of the queue (sent, or ended unsent): the next one to send has this seq. */
+  started_count: number;
+  in_flight_count: number;
+  completed_count: number;
+  error_count: number;
+  delivery_timed_out_count: number;
+  success_count: number;
+  failed_count: number;
+  execution_timed_out_count: number;
+  undeliverable_count: number;
+  invalid_platform_count: number;
+  cancelled_count: number;
+  terminated_count: number;
+  cancel_requested: number;
+  output_s3_region: string | null;
+  output_s3_bucket_name: string | null;
+  output_s3_key_prefix: string | null;
+  service_role: string | null;
+  notification_config: string | null;
+  cloudwatch_output_config: string | null;
+  completed_at: number | null;
+}
+
+export interface CommandInvocationsTable {
+  command_id: string;
+  instance_id: string;
+  account_id: string;
+  /** Dispatch order (0-based) within the command. */
+  seq: number;
+  instance_name: string;
+  status: string;
+  status_details: string;
+  response_code: number;
+  /** The channel message that carries it to the node (set when sent). */
+  message_id: string | null;
+  sent_at: number | null;
+  /** When the node acknowledged it (InProgress). */
+  acked_at: number | null;
+  started_at: number | null;
+  ended_at: number | null;
+  /** Past this time a sent invocation the node never answered ends Execution Timed Out. */
+  deadline_at: number | null;
+  /** Plugin results (JSON list): name, status, details, code, times, lengths and output heads. */
+  plugins: string;
+  updated_at: number;
+}
+
+export interface CommandOutputChunksTable {
+  command_id: string;
+  instance_id: string;
+  plugin_name: string;
+  stream: string;
+  offset: number;
+  data: string;
+}
+
+export interface StoredObjectsTable {
+  object_key: string;
+  data: string;
   created_at: number;
 }

@@ -5,6 +5,7 @@ import * as m0003 from './0003-iam.ts';
 import * as m0004 from './0004-parameters.ts';
 import * as m0005 from './0005-nodes.ts';
 import * as m0006 from './0006-documents.ts';
+import * as m0007 from './0007-commands.ts';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so that the server can be
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0004-parameters': m0004,
   '0005-nodes': m0005,
   '0006-documents': m0006,
+  '0007-commands': m0007,
 };
 
 export const migrationProvider: MigrationProvider = {

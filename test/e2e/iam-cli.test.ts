@@ -166,6 +166,20 @@ for (const engine of engines) {
       assert.match(malformed.stderr, /\(MalformedPolicyDocument\) when calling the PutUserPolicy operation: Policy statement must contain actions\./);
     });
 
+    test('IAM lists come in Marker pages: the CLI follows IsTruncated/Marker to the whole list', async () => {
+      for (const name of ['page-a', 'page-b', 'page-c', 'page-d', 'page-e']) await ok(admin(), 'iam', 'create-user', '--user-name', name, '--path', '/paging/');
+      const first = await ok(admin(), 'iam', 'list-users', '--path-prefix', '/paging/', '--max-items', '2');
+      assert.deepEqual(first.Users.map((u: { UserName: string }) => u.UserName), ['page-a', 'page-b']);
+      assert.ok(first.NextToken, 'a truncated list gives the CLI a token to continue');
+      const rest = await ok(admin(), 'iam', 'list-users', '--path-prefix', '/paging/', '--starting-token', first.NextToken);
+      assert.deepEqual(rest.Users.map((u: { UserName: string }) => u.UserName), ['page-c', 'page-d', 'page-e']);
+      // --page-size makes each request ask for MaxItems=2; the CLI follows the Marker to the end.
+      const all = await ok(admin(), 'iam', 'list-users', '--path-prefix', '/paging/', '--page-size', '2');
+      assert.deepEqual(all.Users.map((u: { UserName: string }) => u.UserName), ['page-a', 'page-b', 'page-c', 'page-d', 'page-e']);
+      const bad = await cli(admin(), 'iam', 'list-users', '--marker', 'not-a-marker');
+      assert.match(bad.stderr, /\(InvalidInput\) when calling the ListUsers operation: Invalid Marker/);
+    });
+
     test('an assumed role acts with the role\'s policies, and its session credentials expire', async () => {
       await ok(admin(), 'iam', 'create-role', '--role-name', 'Reader', '--assume-role-policy-document', JSON.stringify({
         Version: '2012-10-17',

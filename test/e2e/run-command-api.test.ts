@@ -6,7 +6,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CancelCommandCommand, GetCommandInvocationCommand, ListCommandInvocationsCommand, ListCommandsCommand, PutParameterCommand, SendCommandCommand,
+  CancelCommandCommand, CreateDocumentCommand, GetCommandInvocationCommand, ListCommandInvocationsCommand, ListCommandsCommand, PutParameterCommand, SendCommandCommand,
   type Command, type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { ScriptedNode, readStream, signedGet } from './commands-support.ts';
@@ -97,6 +97,31 @@ describe('SendCommand', () => {
     assert.deepEqual(n.received[0].body.parameters.commands, ['echo hello-from-store', 'echo {{ssm-secure:/app/secret}}']);
     // ListCommands shows the parameters as sent.
     assert.deepEqual((await commandOf(sent.Command!.CommandId!)).Parameters?.commands, ['echo {{ssm:/app/greeting}}', 'echo {{ssm-secure:/app/secret}}']);
+  });
+
+  test('{{ssm:name}} naming a SecureString is refused with InvalidParameters', async () => {
+    await ssm.send(new PutParameterCommand({ Name: '/app/secure-one', Value: 's3cr3t-value', Type: 'SecureString' }));
+    const n = await node({ Role: 'secure-ref' });
+    const error = await rejection(ssm.send(new SendCommandCommand(run(['echo {{ssm:/app/secure-one}}'], { InstanceIds: [n.instanceId] }))));
+    assert.equal(error.name, 'InvalidParameters');
+    assert.match(error.message, /ssm-secure/);
+    assert.equal(n.received.length, 0);
+  });
+
+  test('a document for another platform is refused with UnsupportedPlatformType', async () => {
+    const n = await node({ Role: 'platform' });
+    await eventually('heartbeat recorded', async () => (await target.server.store.db.selectFrom('managed_instances').select('platform_type').where('instance_id', '=', n.instanceId).executeTakeFirst())?.platform_type === 'Linux');
+    await ssm.send(new CreateDocumentCommand({
+      Name: 'WindowsOnly', DocumentType: 'Command',
+      Content: JSON.stringify({ schemaVersion: '2.2', mainSteps: [{ action: 'aws:runPowerShellScript', name: 'winStep', precondition: { StringEquals: ['platformType', 'Windows'] }, inputs: { runCommand: ['dir'] } }] }),
+    }));
+    const error = await rejection(ssm.send(new SendCommandCommand({ DocumentName: 'WindowsOnly', InstanceIds: [n.instanceId] })));
+    assert.equal(error.name, 'UnsupportedPlatformType');
+  });
+
+  test('an unknown document is refused with InvalidDocument', async () => {
+    const n = await node({ Role: 'nodoc' });
+    assert.equal((await rejection(ssm.send(new SendCommandCommand({ DocumentName: 'NoSuchDocument', InstanceIds: [n.instanceId] })))).name, 'InvalidDocument');
   });
 });
 

@@ -6,6 +6,7 @@
  * that parsing reports a bad default as InvalidDocumentContent and sending reports a bad value as
  * InvalidParameters, with the same words.
  */
+import { compileJavaPattern } from '@bosun/protocol';
 import { placeholdersIn } from './interpolation.ts';
 import type { ParameterDefinition } from './types.ts';
 
@@ -112,19 +113,20 @@ export function coerceSupplied(name: string, definition: ParameterDefinition, va
   }
 }
 
+/**
+ * allowedPattern is a Java regular expression matched against the whole value (Java's
+ * Pattern.matches), anchors or not: the protocol package translates and caches it.
+ */
 function fullMatch(pattern: string): RegExp {
-  // AWS matches allowedPattern against the whole value (Java's String.matches), anchors or not.
-  return new RegExp(`^(?:${pattern})$`, 'u');
+  const regex = compileJavaPattern(pattern);
+  if (!regex) throw new Error(`allowedPattern ${pattern} is not a valid regular expression`);
+  return regex;
 }
 
 /** Whether allowedPattern is a pattern we can run; the problem when it is not. */
 export function patternProblem(name: string, pattern: string): string | undefined {
-  try {
-    fullMatch(pattern);
-    return undefined;
-  } catch {
-    return `Parameter ${quote(name)} has an allowedPattern that is not a valid regular expression: ${pattern}.`;
-  }
+  if (compileJavaPattern(pattern)) return undefined;
+  return `Parameter ${quote(name)} has an allowedPattern that is not a valid regular expression: ${pattern}.`;
 }
 
 function checkText(name: string, definition: ParameterDefinition, text: string, what: string): string | undefined {

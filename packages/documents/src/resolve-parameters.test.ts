@@ -122,3 +122,10 @@ test('values holding ssm references are checked once the references are resolved
   const bad = substituteReferences(values, 'ssm', new Map([['/app/port', '80; reboot'], ['/app/count', '2']]));
   refuses(() => checkParameterValues(doc, bad), /Parameter "Port" value "80; reboot" does not match the allowed pattern/);
 });
+
+test('allowedPattern is read as Java reads it: inline flags and Unicode classes', () => {
+  const doc = documentWith({ Word: { type: 'String', default: 'abc', allowedPattern: '(?i)[a-z]+' }, Name: { type: 'String', default: 'Zoë', allowedPattern: '\\p{L}+' } });
+  assert.equal(resolveParameters(doc, { Word: ['ABC'] }).Word, 'ABC');
+  assert.equal(resolveParameters(doc, { Name: ['Émile'] }).Name, 'Émile');
+  refuses(() => resolveParameters(doc, { Name: ['a1'] }), /Parameter "Name" value "a1" does not match the allowed pattern/);
+});

@@ -17,6 +17,8 @@ import { KeyService } from './kms/key-service.ts';
 import { PolicyScheduler } from './parameters/policy-scheduler.ts';
 import { kmsOperations } from './kms/operations.ts';
 import { parameterOperations } from './parameters/operations.ts';
+import { parameterTags } from './parameters/parameter-tags.ts';
+import { tagOperations } from './tags/tag-operations.ts';
 import { secretService } from './secrets/operations.ts';
 import { AuditWriter } from './audit/writer.ts';
 import type { RootKey } from './crypto/root-key.ts';
@@ -28,6 +30,7 @@ import { stsOperations } from './iam/sts-operations.ts';
 import { nodesCapability, type NodesOptions, type NodesCapability } from './nodes/nodes-capability.ts';
 import { openStore, type Store } from './store/store.ts';
 import { documentOperations } from './documents/operations.ts';
+import { documentTags } from './documents/document-tags.ts';
 import { commandsCapability, type CommandsCapability, type CommandsOptions } from './commands/commands-capability.ts';
 import { storeDocumentSource } from './commands/document-adapter.ts';
 
@@ -106,6 +109,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...parameterOperations({ db: store.db, keys, region, references: secrets.references }),
     ...secrets.operations,
     ...nodes.operations,
+    ...tagOperations([nodes.taggable, parameterTags(store.db, region), documentTags(store.db, region)]),
     ...documentOperations({ db: store.db, region }),
     ...commands.operations,
   ];

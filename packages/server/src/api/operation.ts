@@ -26,11 +26,11 @@ export interface Permission {
    */
   readonly conditions?: Readonly<Record<string, string | readonly string[] | boolean | number>>;
   /**
-   * The resource belongs to another account that shared it with the caller's account (a
-   * shared document): that grant stands for a resource-based policy, so the caller's own
-   * policies decide, as for a resource of its account.
+   * Set when the resource's owner has granted the caller's account access to it (a document
+   * shared with the account or with All): another account's resource is then decided by the
+   * caller's identity policies, as AWS decides it when the resource side allows.
    */
-  readonly sharedWithCaller?: boolean;
+  readonly grantedToCaller?: boolean;
 }
 
 /**

@@ -32,6 +32,8 @@ export interface CommandEvent {
 
 export type CommandChange = InvocationEvent | OutputEvent | CommandEvent;
 
+const SHUTDOWN = Symbol('shutdown');
+
 /**
  * Changes of commands, published after they are committed, for the live stream route. In
  * process only: a replica sees the changes it made itself (the stream route also polls the
@@ -55,5 +57,15 @@ export class CommandEvents {
   subscribe(commandId: string, listener: (change: CommandChange) => void): () => void {
     this.emitter.on(commandId, listener);
     return () => this.emitter.off(commandId, listener);
+  }
+
+  /** Server shutdown: every open stream ends (a client reconnects and gets the state again). */
+  onShutdown(listener: () => void): () => void {
+    this.emitter.on(SHUTDOWN, listener);
+    return () => this.emitter.off(SHUTDOWN, listener);
+  }
+
+  shutdown(): void {
+    this.emitter.emit(SHUTDOWN);
   }
 }

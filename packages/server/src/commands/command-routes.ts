@@ -127,11 +127,13 @@ export function commandRoutes(options: CommandRoutesOptions) {
       if (buffered) buffered.push(change);
       else emit(change);
     });
+    const stopOnShutdown = options.events.onShutdown(() => finish());
     const finish = () => {
       if (ended) return;
       ended = true;
       clearTimeout(timer);
       unsubscribe();
+      stopOnShutdown();
       end();
     };
     onClose(finish);

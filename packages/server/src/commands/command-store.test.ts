@@ -179,10 +179,29 @@ for (const target of storeTargets) {
     test('output chunks are kept once per offset and read back in order', async () => {
       const store = await target.open();
       try {
+        await setUp(store.db);
         const chunk = (offset: number, data: string) => ({ commandId: CMD, instanceId: node(1), pluginName: 'p', stream: 'stdout' as const, offset, data });
         await insertChunks(store.db, [chunk(3, 'def'), chunk(0, 'abc')]);
         await insertChunks(store.db, [chunk(0, 'abc')]);
         assert.deepEqual((await invocationChunks(store.db, CMD, node(1))).map((c) => c.data), ['abc', 'def']);
+      } finally {
+        await store.destroy();
+      }
+    });
+
+    test('output for an invocation that does not exist or has ended is not stored', async () => {
+      const store = await target.open();
+      try {
+        await setUp(store.db);
+        await endInvocations(store.db, [success(node(2))], NOW);
+        const stored = await insertChunks(store.db, [
+          { commandId: CMD, instanceId: node(9), pluginName: 'p', stream: 'stdout', offset: 0, data: 'foreign' },
+          { commandId: CMD, instanceId: node(2), pluginName: 'p', stream: 'stdout', offset: 0, data: 'late' },
+          { commandId: CMD, instanceId: node(1), pluginName: 'p', stream: 'stdout', offset: 0, data: 'mine' },
+        ]);
+        assert.deepEqual(stored.map((c) => c.data), ['mine']);
+        assert.deepEqual((await invocationChunks(store.db, CMD, node(9))), []);
+        assert.deepEqual((await invocationChunks(store.db, CMD, node(2))), []);
       } finally {
         await store.destroy();
       }

@@ -228,14 +228,17 @@ export async function recordAcks(db: Db, acks: readonly { commandId: string; ins
   if (acks.length === 0) return [];
   return db.transaction().execute(async (tx) => {
     const moved: { commandId: string; instanceId: string }[] = [];
-    for (const ack of acks) {
-      const result = await tx.updateTable('command_invocations')
-        .set({
-          status: 'InProgress', status_details: 'InProgress', acked_at: now, updated_at: now,
-          deadline_at: sql`${now} + (select execution_limit_ms from commands where commands.command_id = command_invocations.command_id)`,
-        })
-        .where('command_id', '=', ack.commandId).where('instance_id', '=', ack.instanceId).where('status', 'in', ['Pending', 'Delayed']).executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 1) moved.push(ack);
+    for (let i = 0; i < acks.length; i += INSERT_BATCH) {
+      const values = sql.join(acks.slice(i, i + INSERT_BATCH).map((a) => sql`(${a.commandId}, ${a.instanceId})`));
+      const result = await sql<{ command_id: string; instance_id: string }>`
+        update command_invocations set
+          status = 'InProgress', status_details = 'InProgress', acked_at = ${String(now)}, updated_at = ${String(now)},
+          deadline_at = ${String(now)} + (select execution_limit_ms from commands where commands.command_id = command_invocations.command_id)
+        from (values ${values}) as v
+        where command_invocations.command_id = v.column1 and command_invocations.instance_id = v.column2
+          and command_invocations.status in ('Pending', 'Delayed')
+        returning command_invocations.command_id, command_invocations.instance_id`.execute(tx);
+      for (const row of result.rows) moved.push({ commandId: row.command_id, instanceId: row.instance_id });
     }
     return moved;
   });
@@ -267,17 +270,29 @@ async function endInvocationsTx(tx: Tx, updates: readonly TerminalUpdate[], now:
   const applied: TerminalUpdate[] = [];
   const deltas = new Deltas();
   const from = [...(options.fromStatuses ?? NOT_TERMINAL)];
-  for (const u of updates) {
-    const row = await tx.updateTable('command_invocations')
-      .set({
-        status: u.status, status_details: u.statusDetails, response_code: u.responseCode, started_at: u.startedAt, ended_at: u.endedAt, updated_at: now,
-        ...(u.plugins !== undefined ? { plugins: u.plugins } : {}),
-      })
-      .where('command_id', '=', u.commandId).where('instance_id', '=', u.instanceId).where('status', 'in', from)
-      .returning(['sent_at', 'seq']).executeTakeFirst();
-    if (!row) continue;
-    applied.push(u);
-    deltas.outcome(u.commandId, outcomeOf(u.status, u.statusDetails), row.sent_at !== null);
+  // One statement per slice (UPDATE … FROM VALUES, on SQLite and PostgreSQL alike): a result
+  // batch of 10,000 nodes is 20 statements, not 10,000 round trips. The first update of an
+  // invocation in the batch wins; the store keeps it from moving once terminal.
+  const unique = new Map<string, TerminalUpdate>();
+  for (const u of updates) if (!unique.has(`${u.commandId}/${u.instanceId}`)) unique.set(`${u.commandId}/${u.instanceId}`, u);
+  const all = [...unique.values()];
+  for (let i = 0; i < all.length; i += INSERT_BATCH) {
+    const slice = all.slice(i, i + INSERT_BATCH);
+    const values = sql.join(slice.map((u) => sql`(${u.commandId}, ${u.instanceId}, ${u.status}, ${u.statusDetails}, ${String(u.responseCode)}, ${u.startedAt === null ? null : String(u.startedAt)}, ${u.endedAt === null ? null : String(u.endedAt)}, ${u.plugins ?? null})`));
+    const result = await sql<{ command_id: string; instance_id: string; sent_at: number | null }>`
+      update command_invocations set
+        status = v.column3, status_details = v.column4, response_code = cast(v.column5 as integer),
+        started_at = cast(v.column6 as bigint), ended_at = cast(v.column7 as bigint), updated_at = ${String(now)},
+        plugins = coalesce(v.column8, command_invocations.plugins)
+      from (values ${values}) as v
+      where command_invocations.command_id = v.column1 and command_invocations.instance_id = v.column2
+        and command_invocations.status in (${sql.join(from)})
+      returning command_invocations.command_id, command_invocations.instance_id, command_invocations.sent_at`.execute(tx);
+    for (const row of result.rows) {
+      const u = unique.get(`${row.command_id}/${row.instance_id}`)!;
+      applied.push(u);
+      deltas.outcome(u.commandId, outcomeOf(u.status, u.statusDetails), row.sent_at !== null);
+    }
   }
   await deltas.apply(tx);
   return applied;
@@ -370,7 +385,9 @@ export async function cancelInvocations(db: Db, input: { command: CommandRow; in
     }
     const applied = await endInvocationsTx(tx, now_, now, {});
     for (let i = 0; i < cancelling.length; i += INSERT_BATCH) {
-      await tx.updateTable('command_invocations').set({ status: 'Cancelling', status_details: 'Cancelling', updated_at: now })
+      // The node has it: Cancelling until it reports, with a deadline in case it never does.
+      await tx.updateTable('command_invocations')
+        .set((eb) => ({ status: 'Cancelling', status_details: 'Cancelling', updated_at: now, deadline_at: eb.fn.coalesce('deadline_at', eb.val(now + command.execution_limit_ms)) }))
         .where('command_id', '=', command.command_id).where('instance_id', 'in', cancelling.slice(i, i + INSERT_BATCH)).where('status', 'in', ['Pending', 'Delayed', 'InProgress']).execute();
     }
     return { cancelled: applied.map((u) => u.instanceId), cancelling };
@@ -396,13 +413,26 @@ export interface OutputChunk {
   readonly data: string;
 }
 
-/** Stores chunks; a chunk already stored (same offset) is kept as it is. */
-export async function insertChunks(db: Db, chunks: readonly OutputChunk[]): Promise<void> {
+/**
+ * Stores chunks of invocations that exist and still run (a node cannot write output for a
+ * command it was not sent); a chunk already stored (same offset) is kept as it is.
+ */
+export async function insertChunks(db: Db, all: readonly OutputChunk[]): Promise<OutputChunk[]> {
+  const running = new Set<string>();
+  const commandIds = [...new Set(all.map((c) => c.commandId))];
+  for (let i = 0; i < commandIds.length; i += INSERT_BATCH) {
+    const rows = await db.selectFrom('command_invocations').select(['command_id', 'instance_id'])
+      .where('command_id', 'in', commandIds.slice(i, i + INSERT_BATCH)).where('instance_id', 'in', [...new Set(all.map((c) => c.instanceId))])
+      .where('status', 'not in', TERMINAL_STATUSES).execute();
+    for (const r of rows) running.add(`${r.command_id}/${r.instance_id}`);
+  }
+  const chunks = all.filter((c) => running.has(`${c.commandId}/${c.instanceId}`));
   for (let i = 0; i < chunks.length; i += INSERT_BATCH) {
     await db.insertInto('command_output_chunks').values(chunks.slice(i, i + INSERT_BATCH).map((c) => ({
       command_id: c.commandId, instance_id: c.instanceId, plugin_name: c.pluginName, stream: c.stream, offset: c.offset, data: c.data,
     }))).onConflict((oc) => oc.columns(['command_id', 'instance_id', 'plugin_name', 'stream', 'offset']).doNothing()).execute();
   }
+  return chunks;
 }
 
 export async function invocationChunks(db: Db, commandId: string, instanceId: string): Promise<OutputChunk[]> {

@@ -62,6 +62,9 @@ export function commandsCapability(deps: {
     objects,
     plugin: routes,
     start: () => dispatcher.start(),
-    stop: () => dispatcher.stop(),
+    async stop() {
+      events.shutdown();
+      await dispatcher.stop();
+    },
   };
 }

@@ -223,8 +223,7 @@ export class CommandDispatcher {
     const at = this.deps.now();
     const chunks = batch.flatMap((i) => (i.kind === 'output' ? [i.chunk] : []));
     if (chunks.length > 0) {
-      await insertChunks(db, chunks);
-      for (const c of chunks) {
+      for (const c of await insertChunks(db, chunks)) {
         if (events.hasListeners(c.commandId)) events.publish(c.commandId, { type: 'output', instanceId: c.instanceId, pluginName: c.pluginName, stream: c.stream, offset: c.offset, data: c.data });
       }
     }

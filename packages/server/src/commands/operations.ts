@@ -81,7 +81,7 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
         const p = await prepare(ctx, input);
         const documentArn = p.document?.arn ?? documentArnOf(ctx, input.DocumentName);
         const shared = p.document !== undefined && p.document.ownerAccountId !== '' && p.document.ownerAccountId !== ctx.principal.accountId;
-        const permissions: Permission[] = [{ action: 'ssm:SendCommand', resource: documentArn, ...(shared ? { sharedWithCaller: true } : {}) }];
+        const permissions: Permission[] = [{ action: 'ssm:SendCommand', resource: documentArn, ...(shared ? { grantedToCaller: true } : {}) }];
         const targets = p.nodes ?? (input.InstanceIds ?? []).map((instanceId) => ({ instanceId, tags: [] as readonly ssm.Tag[] }));
         for (const { instanceId: id, tags } of targets) {
           const conditions: Record<string, string> = {};

@@ -21,6 +21,8 @@ import {
   deleteDocumentRows,
   deleteVersionRow,
   findDocument,
+  findShare,
+  getDocumentRow,
   getPermissions,
   getVersionHashes,
   getVersionRow,
@@ -74,7 +76,30 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
     if (findBuiltinDocument(ref.name)) return documentArn(region, '', ref.name);
     return ownArn(ctx, ref.name);
   }
-  const onDocument = (action: string) => (ctx: CallContext, input: { Name: string }): Permission[] => [{ action, resource: resourceArn(ctx, input.Name) }];
+  /**
+   * The action on the document's ARN as IAM sees it: for the caller's own document, its tags as
+   * `aws:ResourceTag/…` and `ssm:resourceTag/…`; for another account's document (by ARN), the
+   * grant its share gives the caller's account, if any.
+   */
+  const onDocument = (action: string) => async (ctx: CallContext, input: { Name: string }): Promise<Permission[]> => {
+    const resource = resourceArn(ctx, input.Name);
+    const ref = parseDocumentReference(input.Name);
+    if (!ref) return [{ action, resource }];
+    const owner = ref.ownerAccountId ?? (findBuiltinDocument(ref.name) ? '' : ctx.principal.accountId);
+    if (owner === ctx.principal.accountId) {
+      const row = await getDocumentRow(db, owner, ref.name);
+      const tags = row ? (JSON.parse(row.tags) as ssm.Tag[]) : [];
+      if (tags.length === 0) return [{ action, resource }];
+      const conditions: Record<string, string> = {};
+      for (const tag of tags) {
+        conditions[`aws:ResourceTag/${tag.Key}`] = tag.Value;
+        conditions[`ssm:resourceTag/${tag.Key}`] = tag.Value;
+      }
+      return [{ action, resource, conditions }];
+    }
+    const granted = owner !== '' && (await findShare(db, owner, ref.name, ctx.principal.accountId)) !== undefined;
+    return [{ action, resource, ...(granted ? { grantedToCaller: true } : {}) }];
+  };
   const documentResource = (ctx: CallContext, input: { Name: string }): AuditResource[] => {
     const ref = parseDocumentReference(input.Name);
     return [{ type: 'AWS::SSM::Document', name: ref?.name ?? input.Name, arn: resourceArn(ctx, input.Name) }];

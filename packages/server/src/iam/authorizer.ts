@@ -79,9 +79,9 @@ export class PolicyAuthorizer {
 
 /** Throws AccessDeniedException unless the policies allow `permission`. */
 export function decide(principal: PrincipalFacts, documents: readonly PolicyDocument[], permission: Permission, request: AuthorizationRequest | undefined): void {
-  // Without resource-based policies, another account's resources are out of reach.
+  // Without resource-based policies (or a grant such as document sharing), another account's resources are out of reach.
   const resourceAccount = permission.resource === '*' ? undefined : parseArn(permission.resource)?.accountId;
-  const foreign = resourceAccount !== undefined && /^\d{12}$/.test(resourceAccount) && resourceAccount !== principal.accountId && permission.sharedWithCaller !== true;
+  const foreign = !permission.grantedToCaller && resourceAccount !== undefined && /^\d{12}$/.test(resourceAccount) && resourceAccount !== principal.accountId;
   const context = buildContext(principal, {
     sourceIp: request?.sourceIp ?? '127.0.0.1',
     secureTransport: request?.secureTransport ?? false,

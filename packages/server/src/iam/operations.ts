@@ -18,6 +18,7 @@ import { buildContext } from './policy/context.ts';
 import { parsePolicy } from './policy/document.ts';
 import { evaluate } from './policy/evaluate.ts';
 import { principalFacts, type PolicyAuthorizer } from './authorizer.ts';
+import { markerPage } from './marker-paging.ts';
 
 export interface IamDeps {
   readonly db: Db;
@@ -187,13 +188,14 @@ export function iamOperations(deps: IamDeps): Operation[] {
           return changed({});
         },
       }),
-      defineOperation<Named, { AttachedPolicies: iam.AttachedPolicy[]; IsTruncated: boolean }>({
+      defineOperation<Named, { AttachedPolicies: iam.AttachedPolicy[]; IsTruncated: boolean; Marker?: string }>({
         service: 'iam', name: `ListAttached${noun}Policies`, readOnly: true,
         permissions: async (ctx, input) => [{ action: `iam:ListAttached${noun}Policies`, ...await res(ctx, nameOf(input)) }],
         async handle(ctx, input) {
           await requireEntity(ctx, type, nameOf(input));
           const arns = await attachedPolicies(db, account(ctx), type, nameOf(input));
-          return { AttachedPolicies: arns.map((arn) => ({ PolicyArn: arn, PolicyName: arn.slice(arn.lastIndexOf('/') + 1) })), IsTruncated: false };
+          const page = markerPage(arns, input);
+          return { AttachedPolicies: page.items.map((arn) => ({ PolicyArn: arn, PolicyName: arn.slice(arn.lastIndexOf('/') + 1) })), IsTruncated: page.IsTruncated, Marker: page.Marker };
         },
       }),
     ];
@@ -271,7 +273,8 @@ export function iamOperations(deps: IamDeps): Operation[] {
       permissions: (ctx) => [{ action: 'iam:ListUsers', resource: iamArn(account(ctx), 'user/') }],
       async handle(ctx, input) {
         const rows = await listUserRows(db, account(ctx));
-        return { Users: rows.filter((r) => r.path.startsWith(input.PathPrefix ?? '/')).map((r) => userOut(r)), IsTruncated: false };
+        const page = markerPage(rows.filter((r) => r.path.startsWith(input.PathPrefix ?? '/')), input);
+        return { Users: page.items.map((r) => userOut(r)), IsTruncated: page.IsTruncated, Marker: page.Marker };
       },
     }),
     defineOperation<iam.DeleteUserRequest, Record<string, never>>({
@@ -318,7 +321,8 @@ export function iamOperations(deps: IamDeps): Operation[] {
         const name = selfUser(ctx, input.UserName);
         await requireUser(ctx, name);
         const rows = await listAccessKeyRows(db, account(ctx), name);
-        return { AccessKeyMetadata: rows.map((r) => ({ UserName: r.user_name, AccessKeyId: r.access_key_id, Status: r.status, CreateDate: new Date(Number(r.created_at)) })), IsTruncated: false };
+        const page = markerPage(rows, input);
+        return { AccessKeyMetadata: page.items.map((r) => ({ UserName: r.user_name, AccessKeyId: r.access_key_id, Status: r.status, CreateDate: new Date(Number(r.created_at)) })), IsTruncated: page.IsTruncated, Marker: page.Marker };
       },
     }),
     defineOperation<iam.GetAccessKeyLastUsedRequest, iam.GetAccessKeyLastUsedResponse>({
@@ -482,7 +486,8 @@ export function iamOperations(deps: IamDeps): Operation[] {
         const local = input.Scope === 'AWS' ? [] : (await listPolicyRows(db, account(ctx))).map((r) => r.policy_arn);
         const aws = input.Scope === 'Local' ? [] : builtinPolicies.map((p) => p.arn);
         const all = await Promise.all([...aws, ...local].map((arn) => describePolicy(arn)));
-        return { Policies: all.filter((p) => !input.OnlyAttached || (p.AttachmentCount ?? 0) > 0), IsTruncated: false };
+        const page = markerPage(all.filter((p) => !input.OnlyAttached || (p.AttachmentCount ?? 0) > 0), input);
+        return { Policies: page.items, IsTruncated: page.IsTruncated, Marker: page.Marker };
       },
     }),
     defineOperation<iam.DeletePolicyRequest, Record<string, never>>({
@@ -516,7 +521,8 @@ export function iamOperations(deps: IamDeps): Operation[] {
             results.push({ EvalActionName: action, EvalResourceName: resource, EvalDecision: result.decision === 'Allow' ? 'allowed' : result.decision === 'ExplicitDeny' ? 'explicitDeny' : 'implicitDeny', MatchedStatements: [], MissingContextValues: [] });
           }
         }
-        return { EvaluationResults: results, IsTruncated: false };
+        const page = markerPage(results, input);
+        return { EvaluationResults: page.items, IsTruncated: page.IsTruncated, Marker: page.Marker };
       },
     }),
   ];

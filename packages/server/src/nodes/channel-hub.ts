@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import { decodeFrame, encodeFrame, MAX_FRAME_BYTES, type ChannelMessages, type ChannelMessageType, type MessageFrame } from '@bosun/protocol';
 import type { Logger } from '../logger.ts';
 import type { Db } from '../store/store.ts';
-import { ackMessage, enqueueMessage, findMessage, pendingMessages } from './nodes-store.ts';
+import { ackMessages, enqueueMessage, findMessage, pendingMessages } from './nodes-store.ts';
 
 /** Who is at the other end of a channel: fixed by the credentials that opened it. */
 export interface ChannelPeer {
@@ -54,6 +54,9 @@ export class ChannelHub {
   /** Recent ids per node; survives reconnection (not a server restart: handlers are idempotent). */
   private readonly seen = new Map<string, Map<string, Promise<void>>>();
   private readonly ackListeners: ((instanceId: string, messageId: string, now: number) => void)[] = [];
+  /** Acks waiting to be written together (group commit). */
+  private ackQueue: { instanceId: string; messageId: string; now: number; resolve: (acked: boolean) => void; reject: (error: unknown) => void }[] = [];
+  private ackWriting?: Promise<void>;
 
   constructor(private readonly options: { db: Db; logger: Logger; now: () => number }) {}
 
@@ -131,6 +134,31 @@ export class ChannelHub {
     await this.flushQueue(connection);
   }
 
+  /** Records an ack; acks arriving together are written in one statement. True when it acked a queued message. */
+  private recordAck(instanceId: string, messageId: string, now: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.ackQueue.push({ instanceId, messageId, now, resolve, reject });
+      this.ackWriting ??= this.writeAcks();
+    });
+  }
+
+  private async writeAcks(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.ackQueue.length > 0) {
+        const batch = this.ackQueue.splice(0, 5000);
+        try {
+          const acked = await ackMessages(this.options.db, batch, batch[batch.length - 1].now);
+          for (const a of batch) a.resolve(acked.has(a.messageId));
+        } catch (error) {
+          for (const a of batch) a.reject(error);
+        }
+      }
+    } finally {
+      this.ackWriting = undefined;
+    }
+  }
+
   private async flushQueue(connection: Connection): Promise<void> {
     for (const row of await pendingMessages(this.options.db, connection.peer.instanceId, 1000)) {
       connection.socket.send(encodeFrame({ k: 'msg', id: row.message_id, type: row.type as ChannelMessageType, body: JSON.parse(row.body) as never }));
@@ -151,7 +179,7 @@ export class ChannelHub {
     const { instanceId } = connection.peer;
     const now = this.options.now();
     if (frame.k === 'ack') {
-      if (await ackMessage(this.options.db, instanceId, frame.id, now)) {
+      if (await this.recordAck(instanceId, frame.id, now)) {
         for (const listener of this.ackListeners) listener(instanceId, frame.id, now);
         return;
       }

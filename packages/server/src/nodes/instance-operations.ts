@@ -1,6 +1,7 @@
 import { awsError, formatArn, type ssm } from '@bosun/protocol';
 import { defineOperation, type CallContext, type Operation } from '../api/operation.ts';
 import type { Db } from '../store/store.ts';
+import type { TaggableResource } from '../tags/tag-operations.ts';
 import { roleArn } from './activation-operations.ts';
 import { deregisterInstanceRow, findInstance, listInstances, setInstanceRole, setInstanceTags, type InstanceRow } from './nodes-store.ts';
 import { page } from './paging.ts';
@@ -19,32 +20,15 @@ const PING_STATUSES = new Set(['Online', 'ConnectionLost', 'Inactive']);
 const PLATFORM_TYPES = new Set(['Windows', 'Linux', 'MacOS']);
 const RESOURCE_TYPES = new Set(['ManagedInstance', 'EC2Instance']);
 
-/**
- * DescribeInstanceInformation, DeregisterManagedInstance, UpdateManagedInstanceRole and
- * the tag operations for ResourceType ManagedInstance.
- */
+/** DescribeInstanceInformation, DeregisterManagedInstance and UpdateManagedInstanceRole. */
 export function instanceOperations(deps: InstanceDeps): Operation[] {
   const { db } = deps;
 
-  async function ownInstance(ctx: CallContext, instanceId: string, errorCode: 'InvalidInstanceId' | 'InvalidResourceId'): Promise<InstanceRow> {
+  async function ownInstance(ctx: CallContext, instanceId: string): Promise<InstanceRow> {
     const row = await findInstance(db, instanceId);
-    if (!row || row.account_id !== ctx.principal.accountId) {
-      throw errorCode === 'InvalidInstanceId'
-        ? awsError('InvalidInstanceId', `Instance ${instanceId} is not a managed node of this account.`)
-        : awsError('InvalidResourceId', `The resource ID "${instanceId}" is not valid. Verify the ID and try again.`);
-    }
+    if (!row || row.account_id !== ctx.principal.accountId) throw awsError('InvalidInstanceId', `Instance ${instanceId} is not a managed node of this account.`);
     return row;
   }
-
-  function taggable(input: { ResourceType: string }): void {
-    if (input.ResourceType !== 'ManagedInstance') {
-      throw awsError('InvalidResourceType', `The resource type ${input.ResourceType} is not supported by this server yet; supported: ManagedInstance.`);
-    }
-  }
-
-  const tagPermissions = (action: string) => (ctx: CallContext, input: { ResourceType: string; ResourceId: string }) =>
-    [{ action, resource: instanceArn(ctx, input.ResourceId) }];
-  const tagResources = (ctx: CallContext, input: { ResourceId: string }) => [{ type: 'AWS::SSM::ManagedInstance', name: input.ResourceId, arn: instanceArn(ctx, input.ResourceId) }];
 
   return [
     defineOperation<ssm.DescribeInstanceInformationRequest, ssm.DescribeInstanceInformationResult>({
@@ -66,7 +50,7 @@ export function instanceOperations(deps: InstanceDeps): Operation[] {
       permissions: (ctx, input) => [{ action: 'ssm:DeregisterManagedInstance', resource: instanceArn(ctx, input.InstanceId) }],
       resources: (ctx, input) => [{ type: 'AWS::SSM::ManagedInstance', name: input.InstanceId, arn: instanceArn(ctx, input.InstanceId) }],
       async handle(ctx, input) {
-        await ownInstance(ctx, input.InstanceId, 'InvalidInstanceId');
+        await ownInstance(ctx, input.InstanceId);
         if (!(await deregisterInstanceRow(db, ctx.principal.accountId, input.InstanceId, ctx.now))) {
           throw awsError('InvalidInstanceId', `Instance ${input.InstanceId} is already deregistered.`);
         }
@@ -84,7 +68,7 @@ export function instanceOperations(deps: InstanceDeps): Operation[] {
       ],
       resources: (ctx, input) => [{ type: 'AWS::SSM::ManagedInstance', name: input.InstanceId, arn: instanceArn(ctx, input.InstanceId) }],
       async handle(ctx, input) {
-        await ownInstance(ctx, input.InstanceId, 'InvalidInstanceId');
+        await ownInstance(ctx, input.InstanceId);
         // The node's current credentials keep the old role until they are renewed.
         if (!(await setInstanceRole(db, ctx.principal.accountId, input.InstanceId, input.IamRole))) {
           throw awsError('InvalidInstanceId', `Instance ${input.InstanceId} is deregistered.`);
@@ -92,50 +76,24 @@ export function instanceOperations(deps: InstanceDeps): Operation[] {
         return {};
       },
     }),
-    defineOperation<ssm.AddTagsToResourceRequest, ssm.AddTagsToResourceResult>({
-      service: 'ssm',
-      name: 'AddTagsToResource',
-      readOnly: false,
-      permissions: tagPermissions('ssm:AddTagsToResource'),
-      resources: tagResources,
-      async handle(ctx, input) {
-        taggable(input);
-        const row = await ownInstance(ctx, input.ResourceId, 'InvalidResourceId');
-        const tags = new Map((JSON.parse(row.tags) as ssm.Tag[]).map((t) => [t.Key, t.Value]));
-        for (const tag of input.Tags) tags.set(tag.Key, tag.Value);
-        if (tags.size > MAX_TAGS) throw awsError('TooManyTagsError', `The resource ${input.ResourceId} would have ${tags.size} tags; at most ${MAX_TAGS} are allowed.`);
-        await setInstanceTags(db, input.ResourceId, JSON.stringify([...tags].map(([Key, Value]) => ({ Key, Value }))));
-        return {};
-      },
-    }),
-    defineOperation<ssm.ListTagsForResourceRequest, ssm.ListTagsForResourceResult>({
-      service: 'ssm',
-      name: 'ListTagsForResource',
-      readOnly: true,
-      permissions: tagPermissions('ssm:ListTagsForResource'),
-      resources: tagResources,
-      async handle(ctx, input) {
-        taggable(input);
-        const row = await ownInstance(ctx, input.ResourceId, 'InvalidResourceId');
-        return { TagList: JSON.parse(row.tags) as ssm.Tag[] };
-      },
-    }),
-    defineOperation<ssm.RemoveTagsFromResourceRequest, ssm.RemoveTagsFromResourceResult>({
-      service: 'ssm',
-      name: 'RemoveTagsFromResource',
-      readOnly: false,
-      permissions: tagPermissions('ssm:RemoveTagsFromResource'),
-      resources: tagResources,
-      async handle(ctx, input) {
-        taggable(input);
-        const row = await ownInstance(ctx, input.ResourceId, 'InvalidResourceId');
-        const remove = new Set(input.TagKeys);
-        const tags = (JSON.parse(row.tags) as ssm.Tag[]).filter((t) => !remove.has(t.Key));
-        await setInstanceTags(db, input.ResourceId, JSON.stringify(tags));
-        return {};
-      },
-    }),
   ];
+}
+
+/** Tags of ResourceType ManagedInstance, for the SSM tag operations. */
+export function managedInstanceTags(db: Db): TaggableResource {
+  return {
+    resourceType: 'ManagedInstance',
+    auditType: 'AWS::SSM::ManagedInstance',
+    maxTags: MAX_TAGS,
+    arn: instanceArn,
+    async read(ctx, resourceId) {
+      const row = await findInstance(db, resourceId);
+      return row && row.account_id === ctx.principal.accountId ? (JSON.parse(row.tags) as ssm.Tag[]) : undefined;
+    },
+    async write(_ctx, resourceId, tags) {
+      await setInstanceTags(db, resourceId, JSON.stringify(tags));
+    },
+  };
 }
 
 export function instanceArn(ctx: CallContext, instanceId: string): string {

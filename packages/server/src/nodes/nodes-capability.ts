@@ -10,7 +10,8 @@ import type { Db } from '../store/store.ts';
 import { activationOperations } from './activation-operations.ts';
 import { agentRoutes } from './agent-routes.ts';
 import { ChannelHub, CLOSE } from './channel-hub.ts';
-import { instanceOperations } from './instance-operations.ts';
+import type { TaggableResource } from '../tags/tag-operations.ts';
+import { instanceOperations, managedInstanceTags } from './instance-operations.ts';
 import { nodeRoutes } from './node-routes.ts';
 import { DEFAULT_CONNECTION_LOST_AFTER_MS } from './ping-status.ts';
 
@@ -25,6 +26,8 @@ export interface NodesCapability {
   readonly operations: Operation[];
   readonly hub: ChannelHub;
   readonly connectionLostAfterMs: number;
+  /** ResourceType ManagedInstance for the SSM tag operations. */
+  readonly taggable: TaggableResource;
   plugin(app: FastifyInstance): Promise<void>;
 }
 
@@ -46,6 +49,7 @@ export function nodesCapability(deps: {
   return {
     hub,
     connectionLostAfterMs,
+    taggable: managedInstanceTags(deps.db),
     operations: [
       ...activationOperations({ db: deps.db }),
       ...instanceOperations({

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { storeTargets } from '../testing/stores.ts';
-import { ackMessage, enqueueMessage, findInstance, insertActivation, pendingMessages, recordHeartbeat, recordRefusal, registerInstance, type ActivationRow } from './nodes-store.ts';
+import { ackMessage, ackMessages, enqueueMessage, findInstance, insertActivation, pendingMessages, recordHeartbeat, recordRefusal, registerInstance, type ActivationRow } from './nodes-store.ts';
 
 const NOW = 1_800_000_000_000;
 
@@ -55,6 +55,25 @@ for (const target of storeTargets) {
         assert.equal(row?.last_ping_at, NOW + 2);
         assert.equal(row?.refused_reason, null);
         assert.equal(row?.clock_offset_ms, 4);
+      } finally {
+        await store.destroy();
+      }
+    });
+
+    test('acks written together ack only the messages of the node that sent them, once', async () => {
+      const store = await target.open();
+      try {
+        for (const [id, node] of [['m1', 'mi-00000000000000001'], ['m2', 'mi-00000000000000001'], ['m3', 'mi-00000000000000002']]) {
+          await enqueueMessage(store.db, { message_id: id, instance_id: node, type: 'ping', body: '{}', created_at: NOW });
+        }
+        const acked = await ackMessages(store.db, [
+          { instanceId: 'mi-00000000000000001', messageId: 'm1' },
+          { instanceId: 'mi-00000000000000001', messageId: 'm3' },
+          { instanceId: 'mi-00000000000000002', messageId: 'm3' },
+        ], NOW + 1);
+        assert.deepEqual([...acked].sort(), ['m1', 'm3']);
+        assert.deepEqual((await pendingMessages(store.db, 'mi-00000000000000001', 10)).map((m) => m.message_id), ['m2']);
+        assert.deepEqual([...await ackMessages(store.db, [{ instanceId: 'mi-00000000000000001', messageId: 'm1' }], NOW + 2)], []);
       } finally {
         await store.destroy();
       }

@@ -6,6 +6,7 @@ import type { KeyService } from '../kms/key-service.ts';
 import { getSettingRow } from '../settings/settings-store.ts';
 import type { Db } from '../store/store.ts';
 import { checkFilters, legacyFilters, matches, type Filter } from './filters.ts';
+import { MAX_PARAMETER_TAGS } from './parameter-tags.ts';
 import { checkNewName, isValidLabel, MAX_LABELS_PER_VERSION, parameterArn, parentPath, parseSelector, REFERENCE_PREFIX, type Selector } from './names.ts';
 import { deleteParameter, getCurrent, getTags, getVersions, listCurrent, putVersion, setLabels, VersionConflict, type VersionRow } from './parameter-store.ts';
 import { parsePolicies } from './policies.ts';
@@ -27,7 +28,7 @@ export const DEFAULT_KEY = 'alias/aws/ssm';
 export const MAX_VERSIONS = 100;
 const VALUE_LIMIT: Record<string, number> = { Standard: 4096, Advanced: 8192 };
 const STANDARD_PARAMETER_LIMIT = 10_000;
-const MAX_TAGS = 50;
+const MAX_TAGS = MAX_PARAMETER_TAGS;
 
 /** Parameter Store: the ten operations of the SSM API that hold configuration and secrets. */
 export function parameterOperations(deps: ParameterDeps): Operation[] {

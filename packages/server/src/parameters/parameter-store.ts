@@ -108,6 +108,12 @@ export async function listCurrent(db: Db, accountId: string, options: ListOption
   return query.orderBy('name').limit(options.limit).execute();
 }
 
+/** Replaces a parameter's tags (AddTagsToResource / RemoveTagsFromResource). */
+export async function setTags(db: Db, accountId: string, name: string, tags: string): Promise<void> {
+  await db.insertInto('parameter_tags').values({ account_id: accountId, name, tags })
+    .onConflict((oc) => oc.columns(['account_id', 'name']).doUpdateSet({ tags })).execute();
+}
+
 export async function getTags(db: Db, accountId: string, names: readonly string[]): Promise<Map<string, string>> {
   if (names.length === 0) return new Map();
   const rows = await db.selectFrom('parameter_tags').select(['name', 'tags']).where('account_id', '=', accountId).where('name', 'in', names).execute();

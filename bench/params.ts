@@ -1,7 +1,7 @@
 /**
  * params: Parameter Store read throughput over loopback with SigV4, audit on.
  *
- *   npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres] [--only NAME] [--server-node-args '...']
+ *   npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres] [--only NAME] [--profile] [--server-node-args '...']
  *
  * Scenarios: GetParameter of a String; GetParameter of a SecureString WithDecryption (KMS
  * envelope, key under alias/aws/ssm); GetParametersByPath over a path of 100 parameters (one
@@ -24,6 +24,7 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import pg from 'pg';
+import { formatProfileSummary, summariseProfile } from './lib/cpuprofile.ts';
 
 const REGION = 'us-east-1';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -31,7 +32,11 @@ const DEFAULT_PG_URL = 'postgres://root@127.0.0.1:5432/test';
 const GOALS = { GetParameter: 10_000, 'GetParameter SecureString': 5_000 };
 
 interface Server { url: string; accessKeyId: string; secretAccessKey: string; accountId: string; child: ChildProcess; cleanup(): Promise<void> }
-interface Result { store: string; scenario: string; clients: number; calls: number; callsPerSec: number; p50Ms: number; p99Ms: number; errors: number }
+interface Result {
+  store: string; scenario: string; clients: number; calls: number; callsPerSec: number; p50Ms: number; p99Ms: number; errors: number;
+  /** Server CPU (whole process, and its main thread) per answered call over the measured window, µs. */
+  serverCpuUsPerCall: number; serverMainThreadCpuUsPerCall: number;
+}
 
 export async function run(argv: string[]): Promise<void> {
   const flags = parseArgs(argv);
@@ -39,7 +44,8 @@ export async function run(argv: string[]): Promise<void> {
   for (const store of flags.stores) {
     let server: Server;
     try {
-      server = await startServerProcess(store, flags.serverNodeArgs);
+      const profileArgs = flags.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(flags.profileDir, store)}`] : [];
+      server = await startServerProcess(store, [...flags.serverNodeArgs, ...profileArgs]);
     } catch (error) {
       process.stdout.write(`${store}: skipped (${(error as Error).message})\n`);
       continue;
@@ -51,14 +57,25 @@ export async function run(argv: string[]): Promise<void> {
         const check = await client.call(scenario.target, scenario.body);
         if (check.status !== 200 || !scenario.ok(check.text)) throw new Error(`${scenario.name}: unexpected answer ${check.status} ${check.text.slice(0, 200)}`);
         await measure(client, scenario, flags.clients, flags.warmupSec);
-        const r = await measure(client, scenario, flags.clients, flags.durationSec);
+        const cpuBefore = serverCpuMs(server.child.pid!);
+        const r0 = await measure(client, scenario, flags.clients, flags.durationSec);
+        const cpuAfter = serverCpuMs(server.child.pid!);
+        const perCall = (ms: number) => (r0.calls > 0 ? (ms * 1000) / r0.calls : NaN);
+        const r = { ...r0, serverCpuUsPerCall: perCall(cpuAfter.process - cpuBefore.process), serverMainThreadCpuUsPerCall: perCall(cpuAfter.mainThread - cpuBefore.mainThread) };
         const result = { store, scenario: scenario.name, clients: flags.clients, ...r };
         results.push(result);
-        process.stdout.write(`${store.padEnd(8)} ${scenario.name.padEnd(38)} ${String(flags.clients).padStart(3)} clients  ${r.callsPerSec.toFixed(0).padStart(7)} calls/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}${scenario.name.startsWith('GetParametersByPath') ? `  (${(r.callsPerSec / 10).toFixed(0)} walks/s of 100 results)` : ''}\n`);
+        process.stdout.write(`${store.padEnd(8)} ${scenario.name.padEnd(38)} ${String(flags.clients).padStart(3)} clients  ${r.callsPerSec.toFixed(0).padStart(7)} calls/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}  server CPU ${r.serverCpuUsPerCall.toFixed(0)} µs/call (main thread ${r.serverMainThreadCpuUsPerCall.toFixed(0)})${scenario.name.startsWith('GetParametersByPath') ? `  (${(r.callsPerSec / 10).toFixed(0)} walks/s of 100 results)` : ''}\n`);
       }
       client.destroy();
     } finally {
       await server.cleanup();
+    }
+    if (flags.profileDir) {
+      const dir = path.join(flags.profileDir, store);
+      const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f)) : [];
+      // The main thread's profile is the largest one (workers, if any, sample far less).
+      files.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size);
+      if (files[0]) process.stdout.write(`\n[${store}] server CPU profile (main thread, whole run incl. seeding) ${path.relative(process.cwd(), files[0])}\n${formatProfileSummary(summariseProfile(files[0], 25))}\n`);
     }
   }
   process.stdout.write(`\nGoals (sqlite, 64 clients): GetParameter ≥ ${GOALS.GetParameter}/s, SecureString with decryption ≥ ${GOALS['GetParameter SecureString']}/s, p99 < 20 ms. Load average: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; cores: ${os.cpus().length}.\n`);
@@ -163,6 +180,19 @@ class Client {
   }
 }
 
+/** Clock ticks per second of /proc's utime and stime (100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** utime + stime of the server process and of its main thread, ms (from /proc). */
+function serverCpuMs(pid: number): { process: number; mainThread: number } {
+  const read = (file: string) => {
+    const stat = fs.readFileSync(file, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  };
+  return { process: read(`/proc/${pid}/stat`), mainThread: read(`/proc/${pid}/task/${pid}/stat`) };
+}
+
 async function startServerProcess(store: string, nodeArgs: readonly string[]): Promise<Server> {
   let location: string;
   let dropSchema: (() => Promise<void>) | undefined;
@@ -215,7 +245,7 @@ function parseArgs(argv: string[]) {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   if (argv.includes('--help')) {
-    process.stdout.write("usage: npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres] [--only 'GetParameter String'] [--server-node-args '--cpu-prof']\n");
+    process.stdout.write("usage: npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres] [--only 'GetParameter String'] [--profile] [--server-node-args '...']\n");
     process.exit(0);
   }
   return {
@@ -226,6 +256,8 @@ function parseArgs(argv: string[]) {
     /** Extra node flags for the server process, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'. */
     serverNodeArgs: (get('server-node-args') ?? '').split(' ').filter(Boolean),
     only: get('only'),
+    /** --profile: run the server under node --cpu-prof and summarise its main thread's profile. */
+    profileDir: argv.includes('--profile') ? path.join(HERE, 'results', `profile-params-${new Date().toISOString().replace(/[:.]/g, '-')}`) : undefined,
   };
 }
 

@@ -31,7 +31,11 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DEFAULT_PG_URL = 'postgres://root@127.0.0.1:5432/test';
 const GOALS = { GetParameter: 10_000, 'GetParameter SecureString': 5_000 };
 
-interface Server { url: string; accessKeyId: string; secretAccessKey: string; accountId: string; child: ChildProcess; cleanup(): Promise<void> }
+interface Server {
+  url: string; accessKeyId: string; secretAccessKey: string; accountId: string; child: ChildProcess; cleanup(): Promise<void>;
+  /** Where the server writes the profile of a window (--profile), and the SIGUSR2 that starts or ends one, resolved on the server's answer. */
+  profileFile?: string; signal(answer: 'profiling' | 'profiled'): Promise<void>;
+}
 interface Result {
   store: string; scenario: string; clients: number; calls: number; callsPerSec: number; p50Ms: number; p99Ms: number; errors: number;
   /** Server CPU (whole process, and its main thread) per answered call over the measured window, µs. */
@@ -44,8 +48,7 @@ export async function run(argv: string[]): Promise<void> {
   for (const store of flags.stores) {
     let server: Server;
     try {
-      const profileArgs = flags.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(flags.profileDir, store)}`] : [];
-      server = await startServerProcess(store, [...flags.serverNodeArgs, ...profileArgs]);
+      server = await startServerProcess(store, flags.serverNodeArgs, flags.profileDir ? path.join(flags.profileDir, `${store}.cpuprofile`) : undefined);
     } catch (error) {
       process.stdout.write(`${store}: skipped (${(error as Error).message})\n`);
       continue;
@@ -57,25 +60,26 @@ export async function run(argv: string[]): Promise<void> {
         const check = await client.call(scenario.target, scenario.body);
         if (check.status !== 200 || !scenario.ok(check.text)) throw new Error(`${scenario.name}: unexpected answer ${check.status} ${check.text.slice(0, 200)}`);
         await measure(client, scenario, flags.clients, flags.warmupSec);
+        if (server.profileFile) await server.signal('profiling');
         const cpuBefore = serverCpuMs(server.child.pid!);
         const r0 = await measure(client, scenario, flags.clients, flags.durationSec);
         const cpuAfter = serverCpuMs(server.child.pid!);
+        if (server.profileFile) await server.signal('profiled');
         const perCall = (ms: number) => (r0.calls > 0 ? (ms * 1000) / r0.calls : NaN);
         const r = { ...r0, serverCpuUsPerCall: perCall(cpuAfter.process - cpuBefore.process), serverMainThreadCpuUsPerCall: perCall(cpuAfter.mainThread - cpuBefore.mainThread) };
         const result = { store, scenario: scenario.name, clients: flags.clients, ...r };
         results.push(result);
-        process.stdout.write(`${store.padEnd(8)} ${scenario.name.padEnd(38)} ${String(flags.clients).padStart(3)} clients  ${r.callsPerSec.toFixed(0).padStart(7)} calls/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}  server CPU ${r.serverCpuUsPerCall.toFixed(0)} µs/call (main thread ${r.serverMainThreadCpuUsPerCall.toFixed(0)})${scenario.name.startsWith('GetParametersByPath') ? `  (${(r.callsPerSec / 10).toFixed(0)} walks/s of 100 results)` : ''}\n`);
+        let profileSummary = '';
+        if (server.profileFile) {
+          const kept = server.profileFile.replace(/\.cpuprofile$/, `-${scenario.name.replace(/\W+/g, '-')}.cpuprofile`);
+          fs.renameSync(server.profileFile, kept);
+          profileSummary = `  main-thread profile of the measured window (${path.relative(process.cwd(), kept)}):\n${indent(formatProfileSummary(summariseProfile(kept, 18)))}\n`;
+        }
+        process.stdout.write(`${store.padEnd(8)} ${scenario.name.padEnd(38)} ${String(flags.clients).padStart(3)} clients  ${r.callsPerSec.toFixed(0).padStart(7)} calls/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}  server CPU ${r.serverCpuUsPerCall.toFixed(0)} µs/call (main thread ${r.serverMainThreadCpuUsPerCall.toFixed(0)})${scenario.name.startsWith('GetParametersByPath') ? `  (${(r.callsPerSec / 10).toFixed(0)} walks/s of 100 results)` : ''}\n${profileSummary}`);
       }
       client.destroy();
     } finally {
       await server.cleanup();
-    }
-    if (flags.profileDir) {
-      const dir = path.join(flags.profileDir, store);
-      const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f)) : [];
-      // The main thread's profile is the largest one (workers, if any, sample far less).
-      files.sort((a, b) => fs.statSync(b).size - fs.statSync(a).size);
-      if (files[0]) process.stdout.write(`\n[${store}] server CPU profile (main thread, whole run incl. seeding) ${path.relative(process.cwd(), files[0])}\n${formatProfileSummary(summariseProfile(files[0], 25))}\n`);
     }
   }
   process.stdout.write(`\nGoals (sqlite, 64 clients): GetParameter ≥ ${GOALS.GetParameter}/s, SecureString with decryption ≥ ${GOALS['GetParameter SecureString']}/s, p99 < 20 ms. Load average: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; cores: ${os.cpus().length}.\n`);
@@ -180,6 +184,10 @@ class Client {
   }
 }
 
+function indent(text: string): string {
+  return text.split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
+}
+
 /** Clock ticks per second of /proc's utime and stime (100 on Linux). */
 const CLOCK_TICKS = 100;
 
@@ -193,7 +201,7 @@ function serverCpuMs(pid: number): { process: number; mainThread: number } {
   return { process: read(`/proc/${pid}/stat`), mainThread: read(`/proc/${pid}/task/${pid}/stat`) };
 }
 
-async function startServerProcess(store: string, nodeArgs: readonly string[]): Promise<Server> {
+async function startServerProcess(store: string, nodeArgs: readonly string[], profileFile?: string): Promise<Server> {
   let location: string;
   let dropSchema: (() => Promise<void>) | undefined;
   if (store === 'postgres') {
@@ -215,7 +223,7 @@ async function startServerProcess(store: string, nodeArgs: readonly string[]): P
   } else {
     location = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-params-'));
   }
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(HERE, 'params-server.ts'), store, location], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(HERE, 'params-server.ts'), store, location, ...(profileFile ? [profileFile] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     let text = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -225,10 +233,26 @@ async function startServerProcess(store: string, nodeArgs: readonly string[]): P
     });
     child.once('exit', (code) => reject(new Error(`the server exited with ${code} before it was ready`)));
   });
-  const info = JSON.parse(line) as Omit<Server, 'child' | 'cleanup'>;
+  const info = JSON.parse(line) as Omit<Server, 'child' | 'cleanup' | 'signal'>;
+  if (profileFile) fs.mkdirSync(path.dirname(profileFile), { recursive: true });
+  let output = '';
+  const answers: ((line: string) => void)[] = [];
+  child.stdout!.on('data', (chunk: string) => {
+    output += chunk;
+    for (let nl = output.indexOf('\n'); nl >= 0; nl = output.indexOf('\n')) {
+      const said = output.slice(0, nl);
+      output = output.slice(nl + 1);
+      answers.shift()?.(said);
+    }
+  });
   return {
     ...info,
     child,
+    profileFile,
+    signal: (answer) => new Promise<void>((resolve, reject) => {
+      answers.push((said) => (said === answer ? resolve() : reject(new Error(`the server said '${said}', not '${answer}'`))));
+      child.kill('SIGUSR2');
+    }),
     async cleanup() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -256,7 +280,7 @@ function parseArgs(argv: string[]) {
     /** Extra node flags for the server process, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'. */
     serverNodeArgs: (get('server-node-args') ?? '').split(' ').filter(Boolean),
     only: get('only'),
-    /** --profile: run the server under node --cpu-prof and summarise its main thread's profile. */
+    /** --profile: profile the server's main thread during each measured window (node:inspector) and summarise it. */
     profileDir: argv.includes('--profile') ? path.join(HERE, 'results', `profile-params-${new Date().toISOString().replace(/[:.]/g, '-')}`) : undefined,
   };
 }

@@ -86,7 +86,11 @@ function readFailure(error: { code?: string; message: string }, bodyLimit: numbe
   return awsError('SerializationException', `The request could not be read: ${error.message}`);
 }
 
-/** Reads the body of an AWS call (bounded), runs it through the pipeline and writes the answer. */
+/**
+ * Reads the body of an AWS call (bounded), runs it through the pipeline and writes the answer.
+ * (Per-request callbacks are inline and anonymous: tsx keeps function names, and naming a
+ * closure costs a defineProperty on every request.)
+ */
 function answerApi(req: IncomingMessage, res: ServerResponse, pipeline: ApiPipeline, bodyLimit: number, closing: boolean): void {
   if (closing) {
     // As fastify answers while the server drains (return503OnClosing).
@@ -97,48 +101,45 @@ function answerApi(req: IncomingMessage, res: ServerResponse, pipeline: ApiPipel
   }
   const declared = req.headers['content-length'];
   const contentLength = declared === undefined ? Number.NaN : Number(declared);
-  const refuse = (code: string, message = '') => {
-    // The client may still be sending: the connection closes after the answer.
-    res.setHeader('connection', 'close');
-    pipeline.refuse(requestHead(req), readFailure({ code, message }, bodyLimit, declared)).then((answer) => send(res, answer), (error: unknown) => res.destroy(error as Error));
-  };
   if (contentLength > bodyLimit) {
-    refuse('FST_ERR_CTP_BODY_TOO_LARGE');
+    refuseRead(req, res, pipeline, readFailure({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: '' }, bodyLimit, declared));
     return;
   }
   const chunks: Buffer[] = [];
   let received = 0;
-  const onData = (chunk: Buffer) => {
+  let done = false;
+  req.on('data', (chunk: Buffer) => {
+    if (done) return;
     received += chunk.length;
     if (received > bodyLimit) {
-      detach();
-      refuse('FST_ERR_CTP_BODY_TOO_LARGE');
+      done = true;
+      refuseRead(req, res, pipeline, readFailure({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: '' }, bodyLimit, declared));
       return;
     }
     chunks.push(chunk);
-  };
-  const onEnd = () => {
-    detach();
+  });
+  req.on('end', () => {
+    if (done) return;
+    done = true;
     if (!Number.isNaN(contentLength) && received !== contentLength) {
-      refuse('FST_ERR_CTP_INVALID_CONTENT_LENGTH');
+      refuseRead(req, res, pipeline, readFailure({ code: 'FST_ERR_CTP_INVALID_CONTENT_LENGTH', message: '' }, bodyLimit, declared));
       return;
     }
     const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received);
     pipeline.handle({ method: 'POST', url: req.url ?? '/', headers: req.headers, body, sourceIp: req.socket.remoteAddress ?? '' })
       .then((answer) => send(res, answer), (error: unknown) => res.destroy(error as Error));
-  };
-  const onError = (error: Error) => {
-    detach();
-    refuse((error as { code?: string }).code ?? '', error.message);
-  };
-  const detach = () => {
-    req.off('data', onData);
-    req.off('end', onEnd);
-    req.off('error', onError);
-  };
-  req.on('data', onData);
-  req.on('end', onEnd);
-  req.on('error', onError);
+  });
+  req.on('error', (error: Error & { code?: string }) => {
+    if (done) return;
+    done = true;
+    refuseRead(req, res, pipeline, readFailure({ code: error.code, message: error.message }, bodyLimit, declared));
+  });
+}
+
+/** Answers a call whose body could not be read; the client may still be sending, so the connection closes after. */
+function refuseRead(req: IncomingMessage, res: ServerResponse, pipeline: ApiPipeline, error: AwsError): void {
+  res.setHeader('connection', 'close');
+  pipeline.refuse(requestHead(req), error).then((answer) => send(res, answer), (failure: unknown) => res.destroy(failure as Error));
 }
 
 /**

@@ -8,6 +8,7 @@ import { buildRecord, type AuditResource } from '../audit/record.ts';
 import type { AuditWriter } from '../audit/writer.ts';
 import type { Logger } from '../logger.ts';
 import type { Authorizer } from './authorize.ts';
+import { encodeOutput } from './json-output.ts';
 import type { CallContext, Operation, ServiceEntry } from './operation.ts';
 import type { SignedRequest, VerifiedRequest } from './sigv4.ts';
 
@@ -193,7 +194,7 @@ export class ApiPipeline {
 
     const output = await this.authorizeAndHandle(req, op, verified.principal, input, call, now, requestId);
     if (!op.readOnly) call.responseElements = auditParameters(model, shapes.output, output !== undefined && op.auditOutput ? op.auditOutput(output) : output);
-    return encodeJson(output ?? {});
+    return encodeOutput(output ?? {});
   }
 
   private identifyTarget(req: Omit<ApiRequest, 'body'>, call: CallRecord): string | undefined {

@@ -37,7 +37,8 @@ export interface EmbeddedTransactions {
   /**
    * Changes whenever one of `tables` may have changed: a write to it on this connection (through
    * Kysely or this interface), a write whose table is unknown, or a commit by another connection
-   * or process (SQLite's data_version). A result read at one stamp is still current at the same stamp.
+   * or process (SQLite's data_version, asked at most once a millisecond). A result read at one
+   * stamp is still current at the same stamp (within that millisecond for other processes' commits).
    */
   changeStamp(tables: readonly string[]): string;
 }

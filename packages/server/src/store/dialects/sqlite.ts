@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { EmbeddedSql, StoreDialect } from './dialect.ts';
@@ -12,6 +13,9 @@ export interface SqliteOptions {
    */
   readonly backgroundCheckpoints?: boolean;
 }
+
+/** How long an answer of `pragma data_version` (commits by other connections) is reused, ms. */
+const DATA_VERSION_REUSE_MS = 1;
 
 /** Pages of WAL between checkpoints run inside a commit (the main thread's own). */
 const AUTOCHECKPOINT_PAGES = 10_000;
@@ -51,7 +55,15 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     writes.note(text);
     return prepared.get(text) ?? prepared.set(text, db.prepare(text)).get(text)!;
   };
+  // Commits by other connections (a CLI on the same file, the checkpoint worker never commits):
+  // asking costs a statement (a few µs), so the answer is reused for up to 1 ms.
   const dataVersion = db.prepare('pragma data_version').pluck();
+  let dataVersionSeen = { at: Number.NEGATIVE_INFINITY, value: 0 };
+  const otherConnections = () => {
+    const at = performance.now();
+    if (at - dataVersionSeen.at >= DATA_VERSION_REUSE_MS) dataVersionSeen = { at, value: dataVersion.get() as number };
+    return dataVersionSeen.value;
+  };
   const sql: EmbeddedSql = {
     run: (text, params) => { statement(text).run(...params); },
     get: <R>(text: string, params: readonly unknown[]) => statement(text).get(...params) as R | undefined,
@@ -81,7 +93,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
       changeStamp: (tables) => {
         let local = writes.of('*');
         for (const table of tables) local += writes.of(table);
-        return `${dataVersion.get() as number}:${local}`;
+        return `${otherConnections()}:${local}`;
       },
     },
   };

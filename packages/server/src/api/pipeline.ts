@@ -152,7 +152,10 @@ export class ApiPipeline {
 
   private async authorizeAndHandle(req: ApiRequest, op: Operation, principal: Principal, input: unknown, call: CallRecord, now: number, requestId: string): Promise<unknown> {
     const ctx: CallContext = { principal, now, region: this.options.region, requestId, sourceIp: req.sourceIp };
-    await this.options.authorize(principal, await op.permissions(ctx, input), { sourceIp: req.sourceIp, secureTransport: false, now, region: this.options.region, service: op.service });
+    // Permissions and the authorizer's answer are usually synchronous: only a promise is waited for.
+    const needed = op.permissions(ctx, input);
+    const allowed = this.options.authorize(principal, needed instanceof Promise ? await needed : needed, { sourceIp: req.sourceIp, secureTransport: false, now, region: this.options.region, service: op.service });
+    if (allowed instanceof Promise) await allowed;
     let output: unknown;
     try {
       output = await op.handle(ctx, input);

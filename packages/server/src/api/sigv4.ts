@@ -15,7 +15,7 @@
  * No message ever contains the secret access key: messages only quote what the client sent
  * (credential, date, algorithm) and are built before the key is looked up, or are constants.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import crypto, { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4, getCanonicalHeaders, getSigningKey } from '@smithy/signature-v4';
 import { awsError, type AwsError } from '@bosun/protocol';
@@ -103,7 +103,9 @@ export function sigv4<P>(opts: SigV4VerifierOptions<P>): (req: SignedRequest) =>
     const signedHeaders = readSignedHeaders(presented.signedHeaders);
     const scope = readScope(presented.credential, signedAt, opts);
 
-    const key = await opts.lookupKey(scope.accessKeyId);
+    const found = opts.lookupKey(scope.accessKeyId);
+    // A key in memory comes back synchronously: no promise to wait for.
+    const key = found instanceof Promise ? await found : found;
     if (!key) throw awsError('UnrecognizedClientException', SIGV4_MESSAGES.invalidToken);
 
     const signature = signers.get(scope.accessKeyId, key.secretAccessKey).signatureOf({
@@ -428,7 +430,7 @@ function readScope(credential: string, signedAt: Date, opts: SigV4VerifierOption
  */
 function payloadHashOf(body: Uint8Array, declared: DeclaredPayloadHash | undefined): string {
   if (declared?.value === UNSIGNED_PAYLOAD) return UNSIGNED_PAYLOAD;
-  const actual = createHash('sha256').update(body).digest('hex');
+  const actual = sha256Hex(body);
   if (declared !== undefined && declared.value !== actual) {
     // S3's wording for the same check.
     throw awsError('InvalidSignatureException', `The provided ${declared.where} does not match what was computed.`);
@@ -463,7 +465,7 @@ class VerifyingSigner extends SignatureV4 {
    * cache each time, which costs an HMAC of the secret (its cache key) and five awaits: as much
    * as the rest of the verification. A key serves one day, region and service: a few entries.
    */
-  private readonly signingKeys = new Map<string, Uint8Array>();
+  private readonly signingKeys = new Map<string, KeyObject>();
 
   constructor(accessKeyId: string, secretAccessKey: string) {
     const credentials = { accessKeyId, secretAccessKey };
@@ -481,7 +483,7 @@ class VerifyingSigner extends SignatureV4 {
   signatureOf(input: SignatureInput): string | Promise<string> {
     const canonicalRequest = plainCanonicalRequest(input) ?? this.smithyCanonicalRequest(input);
     // The string to sign as smithy's createStringToSign builds it, hashed synchronously.
-    const stringToSign = `${ALGORITHM}\n${toAmzDate(input.signedAt.getTime())}\n${input.scope.value}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
+    const stringToSign = `${ALGORITHM}\n${toAmzDate(input.signedAt.getTime())}\n${input.scope.value}\n${sha256Hex(canonicalRequest)}`;
     const key = this.signingKeys.get(input.scope.value);
     if (key !== undefined) return createHmac('sha256', key).update(stringToSign).digest('hex');
     return this.deriveSigningKey(input.scope).then((derived) => createHmac('sha256', derived).update(stringToSign).digest('hex'));
@@ -498,8 +500,9 @@ class VerifyingSigner extends SignatureV4 {
     return this.createCanonicalRequest(request, canonicalHeaders, input.payloadHash);
   }
 
-  private async deriveSigningKey(scope: Scope): Promise<Uint8Array> {
-    const key = await getSigningKey(Sha256, this.keyCredentials, scope.value.slice(0, 8), scope.region, scope.service);
+  private async deriveSigningKey(scope: Scope): Promise<KeyObject> {
+    // A KeyObject: createHmac takes it without importing raw bytes on every call.
+    const key = createSecretKey(await getSigningKey(Sha256, this.keyCredentials, scope.value.slice(0, 8), scope.region, scope.service));
     if (this.signingKeys.size >= SIGNING_KEYS_PER_SIGNER) this.signingKeys.clear();
     this.signingKeys.set(scope.value, key);
     return key;
@@ -526,6 +529,11 @@ export function plainCanonicalRequest(input: Pick<SignatureInput, 'method' | 'pa
   for (const name of names) lines += `${name}:${foldHeaderValue(input.headers[name])}\n`;
   return `${input.method}\n/\n\n${lines}\n${names.join(';')}\n${input.payloadHash}`;
 }
+
+/** SHA-256 in hex: node's one-shot crypto.hash (20.12+) where there is one, a Hash object otherwise. */
+const sha256Hex: (data: string | Uint8Array) => string = typeof (crypto as { hash?: unknown }).hash === 'function'
+  ? (data) => (crypto as unknown as { hash(algorithm: string, data: string | Uint8Array, encoding: 'hex'): string }).hash('sha256', data, 'hex')
+  : (data) => createHash('sha256').update(data).digest('hex');
 
 /** A header value as smithy's getCanonicalHeaders writes it. */
 function foldHeaderValue(value: string): string {

@@ -39,7 +39,7 @@ interface Server {
 interface Result {
   store: string; scenario: string; clients: number; calls: number; callsPerSec: number; p50Ms: number; p99Ms: number; errors: number;
   /** Server CPU (whole process, and its main thread) per answered call over the measured window, µs. */
-  serverCpuUsPerCall: number; serverMainThreadCpuUsPerCall: number;
+  serverCpuUsPerCall: number; serverMainThreadCpuUsPerCall: number; benchCpuPct: number;
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -62,11 +62,19 @@ export async function run(argv: string[]): Promise<void> {
         await measure(client, scenario, flags.clients, flags.warmupSec);
         if (server.profileFile) await server.signal('profiling');
         const cpuBefore = serverCpuMs(server.child.pid!);
+        const benchCpuBefore = process.cpuUsage();
         const r0 = await measure(client, scenario, flags.clients, flags.durationSec);
+        const benchCpu = process.cpuUsage(benchCpuBefore);
         const cpuAfter = serverCpuMs(server.child.pid!);
         if (server.profileFile) await server.signal('profiled');
         const perCall = (ms: number) => (r0.calls > 0 ? (ms * 1000) / r0.calls : NaN);
-        const r = { ...r0, serverCpuUsPerCall: perCall(cpuAfter.process - cpuBefore.process), serverMainThreadCpuUsPerCall: perCall(cpuAfter.mainThread - cpuBefore.mainThread) };
+        const r = {
+          ...r0,
+          serverCpuUsPerCall: perCall(cpuAfter.process - cpuBefore.process),
+          serverMainThreadCpuUsPerCall: perCall(cpuAfter.mainThread - cpuBefore.mainThread),
+          /** This load generator's CPU over the window, % of one core (near 100: it, not the server, limits the rate). */
+          benchCpuPct: (benchCpu.user + benchCpu.system) / 10_000 / flags.durationSec,
+        };
         const result = { store, scenario: scenario.name, clients: flags.clients, ...r };
         results.push(result);
         let profileSummary = '';
@@ -75,7 +83,7 @@ export async function run(argv: string[]): Promise<void> {
           fs.renameSync(server.profileFile, kept);
           profileSummary = `  main-thread profile of the measured window (${path.relative(process.cwd(), kept)}):\n${indent(formatProfileSummary(summariseProfile(kept, 18)))}\n`;
         }
-        process.stdout.write(`${store.padEnd(8)} ${scenario.name.padEnd(38)} ${String(flags.clients).padStart(3)} clients  ${r.callsPerSec.toFixed(0).padStart(7)} calls/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}  server CPU ${r.serverCpuUsPerCall.toFixed(0)} µs/call (main thread ${r.serverMainThreadCpuUsPerCall.toFixed(0)})${scenario.name.startsWith('GetParametersByPath') ? `  (${(r.callsPerSec / 10).toFixed(0)} walks/s of 100 results)` : ''}\n${profileSummary}`);
+        process.stdout.write(`${store.padEnd(8)} ${scenario.name.padEnd(38)} ${String(flags.clients).padStart(3)} clients  ${r.callsPerSec.toFixed(0).padStart(7)} calls/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}  server CPU ${r.serverCpuUsPerCall.toFixed(0)} µs/call (main thread ${r.serverMainThreadCpuUsPerCall.toFixed(0)}), bench CPU ${r.benchCpuPct.toFixed(0)}%${scenario.name.startsWith('GetParametersByPath') ? `  (${(r.callsPerSec / 10).toFixed(0)} walks/s of 100 results)` : ''}\n${profileSummary}`);
       }
       client.destroy();
     } finally {

@@ -301,7 +301,17 @@ function parseRequestDate(date: Presented['date']): Date {
   return parsed;
 }
 
+/** The last X-Amz-Date parsed: the calls of one second all carry the same one. */
+let lastBasicIso8601 = { text: '', ms: Number.NaN };
+
 function parseBasicIso8601(value: string): Date | undefined {
+  if (value === lastBasicIso8601.text) return new Date(lastBasicIso8601.ms);
+  const parsed = parseBasicIso8601Uncached(value);
+  if (parsed !== undefined) lastBasicIso8601 = { text: value, ms: parsed.getTime() };
+  return parsed;
+}
+
+function parseBasicIso8601Uncached(value: string): Date | undefined {
   const m = BASIC_ISO8601.exec(value);
   if (!m) return undefined;
   const date = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
@@ -537,6 +547,8 @@ const sha256Hex: (data: string | Uint8Array) => string = typeof (crypto as { has
 
 /** A header value as smithy's getCanonicalHeaders writes it. */
 function foldHeaderValue(value: string): string {
+  // Most values have nothing to fold: one test instead of three replacements.
+  if (!/[\r\n\t]| {2}|^ | $/.test(value)) return value;
   return value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
 }
 

@@ -8,7 +8,7 @@
  * call = one page of 10, AWS's maximum; "walks/s" = complete 100-result walks per second).
  *
  * The server runs in a child process (bench/params-server.ts) on a fresh store; this process
- * is the load generator with one keep-alive socket per client. Every request carries a valid
+ * is the load generator with one keep-alive socket per client (raw HTTP/1.1, see RawConnection). Every request carries a valid
  * SigV4 signature; a signature is reused for identical requests within the same second (as a
  * client retrying the same call would produce), so that the load generator's CPU goes to
  * sending, not hashing. Every answer must be 200 with the expected value, or it is an error.
@@ -16,6 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,11 +127,12 @@ async function measure(client: Client, scenario: Scenario, clients: number, seco
   const latencies: number[] = [];
   let errors = 0;
   const end = performance.now() + seconds * 1000;
-  const worker = async () => {
+  const connections = await Promise.all(Array.from({ length: clients }, () => RawConnection.open(client.endpoint)));
+  const worker = async (connection: RawConnection) => {
     while (performance.now() < end) {
       const start = performance.now();
       try {
-        const res = await client.call(scenario.target, scenario.body);
+        const res = await connection.request(await client.requestBytes(scenario.target, scenario.body));
         if (res.status !== 200 || !scenario.ok(res.text)) errors++;
         else latencies.push(performance.now() - start);
       } catch {
@@ -139,18 +141,79 @@ async function measure(client: Client, scenario: Scenario, clients: number, seco
     }
   };
   const began = performance.now();
-  await Promise.all(Array.from({ length: clients }, worker));
+  await Promise.all(connections.map(worker));
   const elapsed = (performance.now() - began) / 1000;
+  for (const c of connections) c.close();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
   return { calls: latencies.length, callsPerSec: latencies.length / elapsed, p50Ms: pct(0.5), p99Ms: pct(0.99), errors };
 }
 
+/**
+ * One keep-alive HTTP/1.1 connection of the load generator, one request at a time, written as
+ * bytes prepared once per signature (see Client.requestBytes) and answered by reading the status
+ * line, Content-Length and body. Node's http client costs the load generator several times more
+ * per call, and with one core for it, it (not the server) set the rate. Every answer is still
+ * checked: status 200 and the expected value.
+ */
+class RawConnection {
+  private buffered: Buffer = Buffer.alloc(0);
+  private waiting: { resolve(r: { status: number; text: string }): void; reject(e: Error): void } | undefined;
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+      this.answer();
+    });
+    const fail = (error: Error) => {
+      const w = this.waiting;
+      this.waiting = undefined;
+      w?.reject(error);
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail(new Error('connection closed')));
+  }
+
+  static open(endpoint: URL): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(endpoint.port), endpoint.hostname, () => resolve(new RawConnection(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  request(bytes: Buffer): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.socket.write(bytes);
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private answer(): void {
+    const headEnd = this.buffered.indexOf('\r\n\r\n');
+    if (headEnd < 0 || !this.waiting) return;
+    const head = this.buffered.toString('latin1', 0, headEnd);
+    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+    const total = headEnd + 4 + length;
+    if (this.buffered.length < total) return;
+    const text = this.buffered.toString('utf8', headEnd + 4, total);
+    this.buffered = this.buffered.subarray(total);
+    const w = this.waiting;
+    this.waiting = undefined;
+    w.resolve({ status: Number(head.slice(9, 12)), text });
+  }
+}
+
 class Client {
   private readonly agent: http.Agent;
   private readonly signer: SignatureV4;
-  private readonly endpoint: URL;
+  readonly endpoint: URL;
   private readonly cache = new Map<string, { second: number; headers: Record<string, string> }>();
+  private readonly requests = new Map<string, { second: number; bytes: Buffer }>();
 
   constructor(server: Server, clients: number) {
     this.endpoint = new URL(server.url);
@@ -171,6 +234,19 @@ class Client {
     const headers = { ...(signed.headers as Record<string, string>), 'content-length': String(Buffer.byteLength(body)) };
     this.cache.set(key, { second, headers });
     return headers;
+  }
+
+  /** The whole request (head and body) as bytes, signed; the same bytes within a second. */
+  async requestBytes(target: string, body: string): Promise<Buffer> {
+    const second = Math.floor(Date.now() / 1000);
+    const key = `${target}\n${body}`;
+    const cached = this.requests.get(key);
+    if (cached && cached.second === second) return cached.bytes;
+    const headers = await this.headers(target, body);
+    const head = `POST / HTTP/1.1\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}connection: keep-alive\r\n\r\n`;
+    const bytes = Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from(body, 'utf8')]);
+    this.requests.set(key, { second, bytes });
+    return bytes;
   }
 
   async call(target: string, body: string): Promise<{ status: number; text: string }> {

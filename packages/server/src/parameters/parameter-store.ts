@@ -1,5 +1,5 @@
-import { sql, type Transaction } from 'kysely';
-import { readCacheOf, type ReadCache } from '../store/read-cache.ts';
+import type { Transaction } from 'kysely';
+import { queryRows, readCacheOf, type ReadCache } from '../store/read-cache.ts';
 import type { Db } from '../store/store.ts';
 import type { Database, DeletedParametersTable, ParameterVersionsTable } from '../store/schema.ts';
 
@@ -19,12 +19,10 @@ const currentReads = new WeakMap<Db, ReadCache>();
 const CURRENT_SQL = 'select * from parameter_versions where account_id = ? and name = ? and is_current = ?';
 
 export async function getCurrent(db: Db, accountId: string, name: string): Promise<VersionRow | undefined> {
-  // The read of every GetParameter: on SQLite the same query as below, as a prepared statement, cached.
+  // The read of every GetParameter: on SQLite a prepared statement, cached; on PostgreSQL the fixed text, not built each time.
   const cached = readCacheOf(db, currentReads, ['parameter_versions']).read(db, `current\0${accountId}\0${name}`, (q) => q.get<VersionRow>(CURRENT_SQL, [accountId, name, 1]));
   if (cached) return cached.value;
-  return db.selectFrom('parameter_versions').selectAll()
-    .where('account_id', '=', accountId).where('name', '=', name).where('is_current', '=', 1)
-    .executeTakeFirst();
+  return (await queryRows<VersionRow>(db, CURRENT_SQL, [accountId, name, 1]))[0];
 }
 
 export async function getVersions(db: Db, accountId: string, name: string): Promise<VersionRow[]> {
@@ -110,35 +108,26 @@ export interface ListOptions {
 
 /** Current versions of an account's parameters, by name. */
 export async function listCurrent(db: Db, accountId: string, options: ListOptions): Promise<VersionRow[]> {
-  const cache = readCacheOf(db, currentReads, ['parameter_versions']);
-  {
-    // The same query as below, as text: one statement per combination of options, prepared once.
-    let text = 'select * from parameter_versions where account_id = ? and is_current = ?';
-    const params: unknown[] = [accountId, 1];
-    if (options.parent !== undefined) {
-      text += ' and parent_path = ?';
-      params.push(options.parent);
-    }
-    if (options.prefix !== undefined) {
-      text += ' and substr(name, 1, ?) = ?';
-      params.push(options.prefix.length, options.prefix);
-    }
-    if (options.after !== undefined) {
-      text += ' and name > ?';
-      params.push(options.after);
-    }
-    params.push(options.limit);
-    text += ' order by name limit ?';
-    const cached = cache.read(db, `${text}\0${params.join('\0')}`, (q) => q.all<VersionRow>(text, params));
-    if (cached) return cached.value;
+  // One query text per combination of options; the same text on both engines.
+  let text = 'select * from parameter_versions where account_id = ? and is_current = ?';
+  const params: unknown[] = [accountId, 1];
+  if (options.parent !== undefined) {
+    text += ' and parent_path = ?';
+    params.push(options.parent);
   }
-  let query = db.selectFrom('parameter_versions').selectAll().where('account_id', '=', accountId).where('is_current', '=', 1);
-  if (options.parent !== undefined) query = query.where('parent_path', '=', options.parent);
   if (options.prefix !== undefined) {
-    query = query.where(sql<string>`substr(name, 1, ${options.prefix.length})`, '=', options.prefix);
+    text += ' and substr(name, 1, ?) = ?';
+    params.push(options.prefix.length, options.prefix);
   }
-  if (options.after !== undefined) query = query.where('name', '>', options.after);
-  return query.orderBy('name').limit(options.limit).execute();
+  if (options.after !== undefined) {
+    text += ' and name > ?';
+    params.push(options.after);
+  }
+  params.push(options.limit);
+  text += ' order by name limit ?';
+  const cached = readCacheOf(db, currentReads, ['parameter_versions']).read(db, `${text}\0${params.join('\0')}`, (q) => q.all<VersionRow>(text, params));
+  if (cached) return cached.value;
+  return queryRows<VersionRow>(db, text, params);
 }
 
 export async function getTags(db: Db, accountId: string, names: readonly string[]): Promise<Map<string, string>> {

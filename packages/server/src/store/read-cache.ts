@@ -1,3 +1,4 @@
+import { CompiledQuery, PostgresAdapter } from 'kysely';
 import type { EmbeddedSql } from './dialects/dialect.ts';
 import { embeddedReads, type Db } from './store.ts';
 
@@ -45,4 +46,23 @@ export function readCacheOf(db: Db, caches: WeakMap<Db, ReadCache>, tables: read
     caches.set(db, cache);
   }
   return cache;
+}
+
+const dollarTexts = new Map<string, string>();
+
+/**
+ * Runs a fixed query text (`?` placeholders, unquoted names valid on both engines) through
+ * Kysely's executor without building or compiling a query: on PostgreSQL, where hot reads
+ * cannot be cached (see ReadCache), this saves the query builder's work on every call.
+ */
+export async function queryRows<R>(db: Db, text: string, params: readonly unknown[]): Promise<R[]> {
+  let dollar = dollarTexts.get(text);
+  if (dollar === undefined) {
+    let n = 0;
+    dollar = text.replace(/\?/g, () => `$${++n}`);
+    if (dollarTexts.size > 1000) dollarTexts.clear();
+    dollarTexts.set(text, dollar);
+  }
+  const sqlText = db.getExecutor().adapter instanceof PostgresAdapter ? dollar : text;
+  return (await db.executeQuery<R>(CompiledQuery.raw(sqlText, [...params]))).rows;
 }

@@ -60,6 +60,8 @@ export function startCheckpointer(file: string, options: { intervalMs?: number; 
     async stop() {
       if (stopped) return;
       stopped = true;
+      // Held until it has closed its connection: the store closes after it.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { sqliteFile } from '../store/store.ts';
 import { fixtures } from '../testing/fixtures.ts';
-import { storeTargets, type TestStore } from '../testing/stores.ts';
+import { openSqliteTestStore, storeTargets, type TestStore } from '../testing/stores.ts';
 import { getCurrent, listCurrent, putVersion, type VersionRow } from './parameter-store.ts';
 
 const T0 = Date.UTC(2026, 10, 26, 6, 0, 0);
@@ -88,32 +88,45 @@ for (const target of storeTargets) {
       assert.equal((await getCurrent(store.db, account, '/r/d'))?.value, 'two');
     });
 
-    test('a commit by another process on the same SQLite file is read within moments', { skip: target.name !== 'sqlite' && 'SQLite only' }, async () => {
-      await putVersion(store.db, row(account, '/r/e', 1, 'one'), {});
-      assert.equal((await getCurrent(store.db, account, '/r/e'))?.value, 'one');
-      const other = new BetterSqlite3(sqliteFile(store.location.dataDir!));
-      try {
-        other.prepare("update parameter_versions set value = 'from-elsewhere' where name = '/r/e'").run();
-      } finally {
-        other.close();
-      }
-      await eventually(() => getCurrent(store.db, account, '/r/e'), (r) => r?.value === 'from-elsewhere');
-    });
-
-    test('audit writes do not end cached parameter reads; a write of unknown table does', { skip: target.name !== 'sqlite' && 'SQLite only' }, async () => {
-      const embedded = store.dialect.embedded!;
-      const stamp = () => embedded.changeStamp(['parameter_versions']);
-      const before = stamp();
-      embedded.transaction((q) => q.run('insert into audit_resources (seq, resource_type, resource_name) values (?, ?, ?)', [0, 't', 'n']));
-      await store.db.insertInto('audit_resources').values({ seq: 0, resource_type: 't', resource_name: 'n' }).execute();
-      assert.equal(stamp(), before);
-      await store.db.updateTable('parameter_tags').set({ tags: '[]' }).where('name', '=', '/none').execute();
-      assert.equal(stamp(), before);
-      embedded.transaction((q) => q.run("with t as (select 1) update parameter_versions set value = value where name = '/none'", []));
-      assert.notEqual(stamp(), before);
-    });
   });
 }
+
+describe('parameter reads on SQLite: what only an embedded store has', () => {
+  let store: TestStore;
+  let account: string;
+  before(async () => {
+    store = await openSqliteTestStore();
+    account = (await fixtures.account(store, fixtures.rootKey(), { now: T0 })).accountId;
+  });
+  after(async () => {
+    await store?.destroy();
+  });
+
+  test('a commit by another process on the same SQLite file is read within moments', async () => {
+    await putVersion(store.db, row(account, '/r/e', 1, 'one'), {});
+    assert.equal((await getCurrent(store.db, account, '/r/e'))?.value, 'one');
+    const other = new BetterSqlite3(sqliteFile(store.location.dataDir!));
+    try {
+      other.prepare("update parameter_versions set value = 'from-elsewhere' where name = '/r/e'").run();
+    } finally {
+      other.close();
+    }
+    await eventually(() => getCurrent(store.db, account, '/r/e'), (r) => r?.value === 'from-elsewhere');
+  });
+
+  test('audit writes do not end cached parameter reads; a write of unknown table does', async () => {
+    const embedded = store.dialect.embedded!;
+    const stamp = () => embedded.changeStamp(['parameter_versions']);
+    const before = stamp();
+    embedded.transaction((q) => q.run('insert into audit_resources (seq, resource_type, resource_name) values (?, ?, ?)', [0, 't', 'n']));
+    await store.db.insertInto('audit_resources').values({ seq: 0, resource_type: 't', resource_name: 'n' }).execute();
+    assert.equal(stamp(), before);
+    await store.db.updateTable('parameter_tags').set({ tags: '[]' }).where('name', '=', '/none').execute();
+    assert.equal(stamp(), before);
+    embedded.transaction((q) => q.run("with t as (select 1) update parameter_versions set value = value where name = '/none'", []));
+    assert.notEqual(stamp(), before);
+  });
+});
 
 describe('SQLite checkpoints on a worker thread', () => {
   test('the worker copies the WAL into the database file, and closing removes the WAL', async () => {

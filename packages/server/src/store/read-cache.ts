@@ -7,7 +7,8 @@ import { embeddedReads, type Db } from './store.ts';
  * changed. Validity is not a guess or a TTL: every write to those tables made on the store's
  * connection, and every commit made by another connection or process, changes the dialect's
  * change stamp (`EmbeddedTransactions.changeStamp`), and a changed stamp empties the cache.
- * So a cached answer is always the one the database would give now.
+ * So a cached answer is the one the database would give now (for a commit by another process,
+ * such as a CLI on the same file, within the millisecond the stamp reuses SQLite's data_version).
  *
  * PostgreSQL has no such cache: replicas share the database, and another replica's write would
  * go unseen; asking the database whether anything changed costs the round trip the read itself

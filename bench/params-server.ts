@@ -2,11 +2,17 @@
  * The server under test of `bench/params.ts`, in its own process: a fresh store (SQLite data
  * directory or PostgreSQL URL from argv), a fresh root key and an admin user. Prints one JSON
  * line {url, accessKeyId, secretAccessKey, accountId} and serves until SIGTERM.
+ *
+ * With a third argument (a file path), SIGUSR2 starts the V8 CPU profiler on the main thread and
+ * the next SIGUSR2 stops it and writes the profile there, then prints `profiled` on stdout: the
+ * load generator profiles each measured window alone, without start-up or seeding.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { adminBootstrap, createLogger, rootKeyFromBase64, startServer } from '@bosun/server';
 
-const [kind, location] = process.argv.slice(2);
+const [kind, location, profileFile] = process.argv.slice(2);
 const rootKey = rootKeyFromBase64(crypto.randomBytes(32).toString('base64'), 'bench');
 const server = await startServer({
   host: '127.0.0.1',
@@ -20,3 +26,25 @@ process.stdout.write(JSON.stringify({ url: server.url, accessKeyId: admin.access
 process.once('SIGTERM', () => {
   server.close().finally(() => process.exit(0));
 });
+
+if (profileFile) {
+  const session = new Session();
+  session.connect();
+  let profiling = false;
+  process.on('SIGUSR2', () => {
+    void (async () => {
+      if (!profiling) {
+        profiling = true;
+        await session.post('Profiler.setSamplingInterval', { interval: 500 });
+        await session.post('Profiler.enable');
+        await session.post('Profiler.start');
+        process.stdout.write('profiling\n');
+        return;
+      }
+      profiling = false;
+      const { profile } = await session.post('Profiler.stop');
+      fs.writeFileSync(profileFile, JSON.stringify(profile));
+      process.stdout.write('profiled\n');
+    })();
+  });
+}

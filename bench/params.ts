@@ -1,14 +1,14 @@
 /**
  * params: Parameter Store read throughput over loopback with SigV4, audit on.
  *
- *   npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres] [--only NAME] [--server-node-args '...']
+ *   npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres] [--only NAME] [--profile] [--server-node-args '...']
  *
  * Scenarios: GetParameter of a String; GetParameter of a SecureString WithDecryption (KMS
  * envelope, key under alias/aws/ssm); GetParametersByPath over a path of 100 parameters (one
  * call = one page of 10, AWS's maximum; "walks/s" = complete 100-result walks per second).
  *
  * The server runs in a child process (bench/params-server.ts) on a fresh store; this process
- * is the load generator with one keep-alive socket per client. Every request carries a valid
+ * is the load generator with one keep-alive socket per client (raw HTTP/1.1, see RawConnection). Every request carries a valid
  * SigV4 signature; a signature is reused for identical requests within the same second (as a
  * client retrying the same call would produce), so that the load generator's CPU goes to
  * sending, not hashing. Every answer must be 200 with the expected value, or it is an error.
@@ -16,6 +16,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,14 +25,23 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import pg from 'pg';
+import { formatProfileSummary, summariseProfile } from './lib/cpuprofile.ts';
 
 const REGION = 'us-east-1';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DEFAULT_PG_URL = 'postgres://root@127.0.0.1:5432/test';
 const GOALS = { GetParameter: 10_000, 'GetParameter SecureString': 5_000 };
 
-interface Server { url: string; accessKeyId: string; secretAccessKey: string; accountId: string; child: ChildProcess; cleanup(): Promise<void> }
-interface Result { store: string; scenario: string; clients: number; calls: number; callsPerSec: number; p50Ms: number; p99Ms: number; errors: number }
+interface Server {
+  url: string; accessKeyId: string; secretAccessKey: string; accountId: string; child: ChildProcess; cleanup(): Promise<void>;
+  /** Where the server writes the profile of a window (--profile), and the SIGUSR2 that starts or ends one, resolved on the server's answer. */
+  profileFile?: string; signal(answer: 'profiling' | 'profiled'): Promise<void>;
+}
+interface Result {
+  store: string; scenario: string; clients: number; calls: number; callsPerSec: number; p50Ms: number; p99Ms: number; errors: number;
+  /** Server CPU (whole process, and its main thread) per answered call over the measured window, µs. */
+  serverCpuUsPerCall: number; serverMainThreadCpuUsPerCall: number; benchCpuPct: number;
+}
 
 export async function run(argv: string[]): Promise<void> {
   const flags = parseArgs(argv);
@@ -39,7 +49,7 @@ export async function run(argv: string[]): Promise<void> {
   for (const store of flags.stores) {
     let server: Server;
     try {
-      server = await startServerProcess(store, flags.serverNodeArgs);
+      server = await startServerProcess(store, flags.serverNodeArgs, flags.profileDir ? path.join(flags.profileDir, `${store}.cpuprofile`) : undefined);
     } catch (error) {
       process.stdout.write(`${store}: skipped (${(error as Error).message})\n`);
       continue;
@@ -51,10 +61,30 @@ export async function run(argv: string[]): Promise<void> {
         const check = await client.call(scenario.target, scenario.body);
         if (check.status !== 200 || !scenario.ok(check.text)) throw new Error(`${scenario.name}: unexpected answer ${check.status} ${check.text.slice(0, 200)}`);
         await measure(client, scenario, flags.clients, flags.warmupSec);
-        const r = await measure(client, scenario, flags.clients, flags.durationSec);
+        if (server.profileFile) await server.signal('profiling');
+        const cpuBefore = serverCpuMs(server.child.pid!);
+        const benchCpuBefore = process.cpuUsage();
+        const r0 = await measure(client, scenario, flags.clients, flags.durationSec);
+        const benchCpu = process.cpuUsage(benchCpuBefore);
+        const cpuAfter = serverCpuMs(server.child.pid!);
+        if (server.profileFile) await server.signal('profiled');
+        const perCall = (ms: number) => (r0.calls > 0 ? (ms * 1000) / r0.calls : NaN);
+        const r = {
+          ...r0,
+          serverCpuUsPerCall: perCall(cpuAfter.process - cpuBefore.process),
+          serverMainThreadCpuUsPerCall: perCall(cpuAfter.mainThread - cpuBefore.mainThread),
+          /** This load generator's CPU over the window, % of one core (near 100: it, not the server, limits the rate). */
+          benchCpuPct: (benchCpu.user + benchCpu.system) / 10_000 / flags.durationSec,
+        };
         const result = { store, scenario: scenario.name, clients: flags.clients, ...r };
         results.push(result);
-        process.stdout.write(`${store.padEnd(8)} ${scenario.name.padEnd(38)} ${String(flags.clients).padStart(3)} clients  ${r.callsPerSec.toFixed(0).padStart(7)} calls/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}${scenario.name.startsWith('GetParametersByPath') ? `  (${(r.callsPerSec / 10).toFixed(0)} walks/s of 100 results)` : ''}\n`);
+        let profileSummary = '';
+        if (server.profileFile) {
+          const kept = server.profileFile.replace(/\.cpuprofile$/, `-${scenario.name.replace(/\W+/g, '-')}.cpuprofile`);
+          fs.renameSync(server.profileFile, kept);
+          profileSummary = `  main-thread profile of the measured window (${path.relative(process.cwd(), kept)}):\n${indent(formatProfileSummary(summariseProfile(kept, 18)))}\n`;
+        }
+        process.stdout.write(`${store.padEnd(8)} ${scenario.name.padEnd(38)} ${String(flags.clients).padStart(3)} clients  ${r.callsPerSec.toFixed(0).padStart(7)} calls/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}  server CPU ${r.serverCpuUsPerCall.toFixed(0)} µs/call (main thread ${r.serverMainThreadCpuUsPerCall.toFixed(0)}), bench CPU ${r.benchCpuPct.toFixed(0)}%${scenario.name.startsWith('GetParametersByPath') ? `  (${(r.callsPerSec / 10).toFixed(0)} walks/s of 100 results)` : ''}\n${profileSummary}`);
       }
       client.destroy();
     } finally {
@@ -97,11 +127,12 @@ async function measure(client: Client, scenario: Scenario, clients: number, seco
   const latencies: number[] = [];
   let errors = 0;
   const end = performance.now() + seconds * 1000;
-  const worker = async () => {
+  const connections = await Promise.all(Array.from({ length: clients }, () => RawConnection.open(client.endpoint)));
+  const worker = async (connection: RawConnection) => {
     while (performance.now() < end) {
       const start = performance.now();
       try {
-        const res = await client.call(scenario.target, scenario.body);
+        const res = await connection.request(await client.requestBytes(scenario.target, scenario.body));
         if (res.status !== 200 || !scenario.ok(res.text)) errors++;
         else latencies.push(performance.now() - start);
       } catch {
@@ -110,18 +141,79 @@ async function measure(client: Client, scenario: Scenario, clients: number, seco
     }
   };
   const began = performance.now();
-  await Promise.all(Array.from({ length: clients }, worker));
+  await Promise.all(connections.map(worker));
   const elapsed = (performance.now() - began) / 1000;
+  for (const c of connections) c.close();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
   return { calls: latencies.length, callsPerSec: latencies.length / elapsed, p50Ms: pct(0.5), p99Ms: pct(0.99), errors };
 }
 
+/**
+ * One keep-alive HTTP/1.1 connection of the load generator, one request at a time, written as
+ * bytes prepared once per signature (see Client.requestBytes) and answered by reading the status
+ * line, Content-Length and body. Node's http client costs the load generator several times more
+ * per call, and with one core for it, it (not the server) set the rate. Every answer is still
+ * checked: status 200 and the expected value.
+ */
+class RawConnection {
+  private buffered: Buffer = Buffer.alloc(0);
+  private waiting: { resolve(r: { status: number; text: string }): void; reject(e: Error): void } | undefined;
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+      this.answer();
+    });
+    const fail = (error: Error) => {
+      const w = this.waiting;
+      this.waiting = undefined;
+      w?.reject(error);
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail(new Error('connection closed')));
+  }
+
+  static open(endpoint: URL): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(endpoint.port), endpoint.hostname, () => resolve(new RawConnection(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  request(bytes: Buffer): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.socket.write(bytes);
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private answer(): void {
+    const headEnd = this.buffered.indexOf('\r\n\r\n');
+    if (headEnd < 0 || !this.waiting) return;
+    const head = this.buffered.toString('latin1', 0, headEnd);
+    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+    const total = headEnd + 4 + length;
+    if (this.buffered.length < total) return;
+    const text = this.buffered.toString('utf8', headEnd + 4, total);
+    this.buffered = this.buffered.subarray(total);
+    const w = this.waiting;
+    this.waiting = undefined;
+    w.resolve({ status: Number(head.slice(9, 12)), text });
+  }
+}
+
 class Client {
   private readonly agent: http.Agent;
   private readonly signer: SignatureV4;
-  private readonly endpoint: URL;
+  readonly endpoint: URL;
   private readonly cache = new Map<string, { second: number; headers: Record<string, string> }>();
+  private readonly requests = new Map<string, { second: number; bytes: Buffer }>();
 
   constructor(server: Server, clients: number) {
     this.endpoint = new URL(server.url);
@@ -144,6 +236,19 @@ class Client {
     return headers;
   }
 
+  /** The whole request (head and body) as bytes, signed; the same bytes within a second. */
+  async requestBytes(target: string, body: string): Promise<Buffer> {
+    const second = Math.floor(Date.now() / 1000);
+    const key = `${target}\n${body}`;
+    const cached = this.requests.get(key);
+    if (cached && cached.second === second) return cached.bytes;
+    const headers = await this.headers(target, body);
+    const head = `POST / HTTP/1.1\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}connection: keep-alive\r\n\r\n`;
+    const bytes = Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from(body, 'utf8')]);
+    this.requests.set(key, { second, bytes });
+    return bytes;
+  }
+
   async call(target: string, body: string): Promise<{ status: number; text: string }> {
     const headers = await this.headers(target, body);
     return new Promise((resolve, reject) => {
@@ -163,7 +268,24 @@ class Client {
   }
 }
 
-async function startServerProcess(store: string, nodeArgs: readonly string[]): Promise<Server> {
+function indent(text: string): string {
+  return text.split('\n').map((l) => (l ? `    ${l}` : l)).join('\n');
+}
+
+/** Clock ticks per second of /proc's utime and stime (100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** utime + stime of the server process and of its main thread, ms (from /proc). */
+function serverCpuMs(pid: number): { process: number; mainThread: number } {
+  const read = (file: string) => {
+    const stat = fs.readFileSync(file, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  };
+  return { process: read(`/proc/${pid}/stat`), mainThread: read(`/proc/${pid}/task/${pid}/stat`) };
+}
+
+async function startServerProcess(store: string, nodeArgs: readonly string[], profileFile?: string): Promise<Server> {
   let location: string;
   let dropSchema: (() => Promise<void>) | undefined;
   if (store === 'postgres') {
@@ -185,7 +307,7 @@ async function startServerProcess(store: string, nodeArgs: readonly string[]): P
   } else {
     location = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-params-'));
   }
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(HERE, 'params-server.ts'), store, location], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(HERE, 'params-server.ts'), store, location, ...(profileFile ? [profileFile] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     let text = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -195,10 +317,26 @@ async function startServerProcess(store: string, nodeArgs: readonly string[]): P
     });
     child.once('exit', (code) => reject(new Error(`the server exited with ${code} before it was ready`)));
   });
-  const info = JSON.parse(line) as Omit<Server, 'child' | 'cleanup'>;
+  const info = JSON.parse(line) as Omit<Server, 'child' | 'cleanup' | 'signal'>;
+  if (profileFile) fs.mkdirSync(path.dirname(profileFile), { recursive: true });
+  let output = '';
+  const answers: ((line: string) => void)[] = [];
+  child.stdout!.on('data', (chunk: string) => {
+    output += chunk;
+    for (let nl = output.indexOf('\n'); nl >= 0; nl = output.indexOf('\n')) {
+      const said = output.slice(0, nl);
+      output = output.slice(nl + 1);
+      answers.shift()?.(said);
+    }
+  });
   return {
     ...info,
     child,
+    profileFile,
+    signal: (answer) => new Promise<void>((resolve, reject) => {
+      answers.push((said) => (said === answer ? resolve() : reject(new Error(`the server said '${said}', not '${answer}'`))));
+      child.kill('SIGUSR2');
+    }),
     async cleanup() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -215,7 +353,7 @@ function parseArgs(argv: string[]) {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   if (argv.includes('--help')) {
-    process.stdout.write("usage: npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres] [--only 'GetParameter String'] [--server-node-args '--cpu-prof']\n");
+    process.stdout.write("usage: npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres] [--only 'GetParameter String'] [--profile] [--server-node-args '...']\n");
     process.exit(0);
   }
   return {
@@ -226,6 +364,8 @@ function parseArgs(argv: string[]) {
     /** Extra node flags for the server process, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'. */
     serverNodeArgs: (get('server-node-args') ?? '').split(' ').filter(Boolean),
     only: get('only'),
+    /** --profile: profile the server's main thread during each measured window (node:inspector) and summarise it. */
+    profileDir: argv.includes('--profile') ? path.join(HERE, 'results', `profile-params-${new Date().toISOString().replace(/[:.]/g, '-')}`) : undefined,
   };
 }
 

@@ -80,7 +80,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const now = options.now ?? Date.now;
   const region = options.region ?? 'us-east-1';
   const logger = options.logger ?? createLogger();
-  const store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
+  const store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, backgroundCheckpoints: true });
   try {
     await checkRootKey(store, options.rootKey);
   } catch (error) {

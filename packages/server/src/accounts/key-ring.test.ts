@@ -45,7 +45,7 @@ for (const target of storeTargets) {
       });
       assert.ok(await keys.lookup(session.accessKeyId));
       clock += 60_000;
-      await assert.rejects(keys.lookup(session.accessKeyId), (e) => isAwsError(e) && e.code === 'ExpiredTokenException');
+      await assert.rejects(async () => keys.lookup(session.accessKeyId), (e: unknown) => isAwsError(e) && e.code === 'ExpiredTokenException');
       clock -= 60_000;
     });
 

@@ -42,18 +42,20 @@ export class KeyRing {
     this.maxEntries = options.maxEntries ?? 10_000;
   }
 
-  async lookup(accessKeyId: string): Promise<SigningKey<Principal> | undefined> {
+  /**
+   * The key, from memory when it was looked up within the TTL (then synchronously: a signed
+   * call's verification does not wait a promise for it), else from the store.
+   */
+  lookup(accessKeyId: string): SigningKey<Principal> | undefined | Promise<SigningKey<Principal> | undefined> {
     const now = this.options.now();
-    let entry = this.cache.get(accessKeyId);
-    if (!entry || entry.recheckAt <= now) {
-      entry = await this.load(accessKeyId, now);
+    const entry = this.cache.get(accessKeyId);
+    // A session's entry is rechecked no later than its expiry, so a fresh entry has not expired.
+    if (entry && entry.recheckAt > now) return entry.value;
+    return this.load(accessKeyId, now).then((loaded) => {
       if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(accessKeyId, entry);
-    }
-    if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
-      throw awsError('ExpiredTokenException', 'The security token included in the request is expired');
-    }
-    return entry.value;
+      this.cache.set(accessKeyId, loaded);
+      return valueOf(loaded, now);
+    });
   }
 
   forget(accessKeyId: string): void {
@@ -87,6 +89,13 @@ export class KeyRing {
     const secretAccessKey = unseal(this.options.rootKey, found.key.secret_sealed, accessKeySealContext(accessKeyId));
     return { value: { secretAccessKey, principal: userPrincipal(found.user, accessKeyId) }, recheckAt };
   }
+}
+
+function valueOf(entry: Entry, now: number): SigningKey<Principal> | undefined {
+  if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
+    throw awsError('ExpiredTokenException', 'The security token included in the request is expired');
+  }
+  return entry.value;
 }
 
 /** The context an access key secret is sealed under: it cannot be moved to another key's row. */

@@ -8,6 +8,7 @@ import { buildRecord, type AuditResource } from '../audit/record.ts';
 import type { AuditWriter } from '../audit/writer.ts';
 import type { Logger } from '../logger.ts';
 import type { Authorizer } from './authorize.ts';
+import { encodeOutput } from './json-output.ts';
 import type { CallContext, Operation, ServiceEntry } from './operation.ts';
 import type { SignedRequest, VerifiedRequest } from './sigv4.ts';
 
@@ -151,7 +152,10 @@ export class ApiPipeline {
 
   private async authorizeAndHandle(req: ApiRequest, op: Operation, principal: Principal, input: unknown, call: CallRecord, now: number, requestId: string): Promise<unknown> {
     const ctx: CallContext = { principal, now, region: this.options.region, requestId, sourceIp: req.sourceIp };
-    await this.options.authorize(principal, await op.permissions(ctx, input), { sourceIp: req.sourceIp, secureTransport: false, now, region: this.options.region, service: op.service });
+    // Permissions and the authorizer's answer are usually synchronous: only a promise is waited for.
+    const needed = op.permissions(ctx, input);
+    const allowed = this.options.authorize(principal, needed instanceof Promise ? await needed : needed, { sourceIp: req.sourceIp, secureTransport: false, now, region: this.options.region, service: op.service });
+    if (allowed instanceof Promise) await allowed;
     let output: unknown;
     try {
       output = await op.handle(ctx, input);
@@ -193,7 +197,7 @@ export class ApiPipeline {
 
     const output = await this.authorizeAndHandle(req, op, verified.principal, input, call, now, requestId);
     if (!op.readOnly) call.responseElements = auditParameters(model, shapes.output, output !== undefined && op.auditOutput ? op.auditOutput(output) : output);
-    return encodeJson(output ?? {});
+    return encodeOutput(output ?? {});
   }
 
   private identifyTarget(req: Omit<ApiRequest, 'body'>, call: CallRecord): string | undefined {

@@ -137,4 +137,29 @@ for (const target of storeTargets) {
       await store.db.updateTable('audit_events').set({ record: row.record, hash: row.hash }).where('seq', '=', 12).execute();
     });
   });
+
+  describe(`audit batches on ${target.name}`, { skip: target.skip }, () => {
+    const key = chainKey(fixtures.rootKey());
+    test('a large batch of events with no, one or several resources stores each resource under its event and still verifies', async () => {
+      const store = await target.open();
+      try {
+        const writer = new AuditWriter({ store, key });
+        const head = Number((await store.db.selectFrom('audit_head').select('seq').executeTakeFirstOrThrow()).seq);
+        // 150 events in one batch: multi-row inserts of every chunk size (SQLite), one statement (PostgreSQL).
+        const entries = Array.from({ length: 150 }, (_, i) => {
+          const base = entry(1000 + i);
+          return { record: base.record, resources: Array.from({ length: i % 3 }, (_, j) => ({ type: 'AWS::SSM::Thing', name: `batch-${i}-${j}` })) };
+        });
+        await Promise.all(entries.map((e) => writer.append(e)));
+        const resources = await store.db.selectFrom('audit_resources').select(['seq', 'resource_name']).where('resource_name', 'like', 'batch-%').orderBy('seq').orderBy('resource_name').execute();
+        const expected = entries.flatMap((e, i) => e.resources.map((r) => ({ seq: head + i + 1, resource_name: r.name })));
+        assert.deepEqual(resources.map((r) => ({ seq: Number(r.seq), resource_name: r.resource_name })), expected);
+        const events = await store.db.selectFrom('audit_events').select(['seq', 'event_name']).where('seq', '>', head).orderBy('seq').execute();
+        assert.deepEqual(events.map((e) => e.event_name), entries.map((e) => e.record.eventName));
+        assert.equal((await verifyAuditChain(store.db, key)).ok, true);
+      } finally {
+        await store.destroy();
+      }
+    });
+  });
 }

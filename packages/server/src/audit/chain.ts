@@ -16,5 +16,16 @@ export function chainKey(rootKey: RootKey): ChainKey {
 }
 
 export function chainHash(key: ChainKey, prevHash: string, seq: number, record: string): string {
-  return crypto.createHmac('sha256', key).update(`${prevHash}\n${seq}\n`).update(record).digest('hex');
+  return crypto.createHmac('sha256', keyObjectOf(key)).update(`${prevHash}\n${seq}\n`).update(record).digest('hex');
+}
+
+/** The key as a KeyObject, made once: createHmac then skips importing the raw bytes on every event. */
+const keyObjects = new WeakMap<ChainKey, crypto.KeyObject>();
+function keyObjectOf(key: ChainKey): crypto.KeyObject {
+  let object = keyObjects.get(key);
+  if (!object) {
+    object = crypto.createSecretKey(key);
+    keyObjects.set(key, object);
+  }
+  return object;
 }

@@ -75,10 +75,18 @@ export class AuditWriter {
         const head = sql.get<{ seq: number; hash: string }>('select seq, hash from audit_head where id = 1', []);
         if (!head) throw new Error('audit_head row is missing');
         const rows = chainRows(key, head, entries);
-        for (const e of rows.events) {
-          sql.run(`insert into audit_events (${EVENT_COLUMNS.join(', ')}) values (${EVENT_COLUMNS.map(() => '?').join(', ')})`, EVENT_COLUMNS.map((c) => e[c]));
-        }
-        for (const r of rows.resources) sql.run('insert into audit_resources (seq, resource_type, resource_name) values (?, ?, ?)', [r.seq, r.resource_type, r.resource_name]);
+        // Multi-row inserts, in chunks of fixed sizes so that a handful of statement texts
+        // (each prepared once) serve every batch size.
+        forChunks(rows.events.length, (start, count) => {
+          const params: unknown[] = [];
+          for (let i = start; i < start + count; i++) for (const c of EVENT_COLUMNS) params.push(rows.events[i][c]);
+          sql.run(insertText('audit_events', EVENT_COLUMNS, count), params);
+        });
+        forChunks(rows.resources.length, (start, count) => {
+          const params: unknown[] = [];
+          for (let i = start; i < start + count; i++) params.push(rows.resources[i].seq, rows.resources[i].resource_type, rows.resources[i].resource_name);
+          sql.run(insertText('audit_resources', RESOURCE_COLUMNS, count), params);
+        });
         sql.run('update audit_head set seq = ?, hash = ? where id = 1', [rows.head.seq, rows.head.hash]);
       });
       return;
@@ -88,6 +96,16 @@ export class AuditWriter {
       // Replicas sharing PostgreSQL take turns on the chain head.
       if (store.dialect.rowLocks) headQuery = headQuery.forUpdate();
       const rows = chainRows(key, await headQuery.executeTakeFirstOrThrow(), entries);
+      if (store.dialect.rowLocks && rows.events.length <= 200 && rows.resources.length <= 500) {
+        // PostgreSQL: the events, their resources and the new head in one statement (data-modifying
+        // CTEs), one round trip instead of three, inside the transaction that locked the head.
+        const withEvents = tx.with('events', (db) => db.insertInto('audit_events').values(rows.events));
+        const statement = rows.resources.length > 0
+          ? withEvents.with('resources', (db) => db.insertInto('audit_resources').values(rows.resources)).updateTable('audit_head')
+          : withEvents.updateTable('audit_head');
+        await statement.set(rows.head).where('id', '=', 1).execute();
+        return;
+      }
       // 13 columns a row: 200 rows stay far below SQLite's bound-parameter limit.
       for (let i = 0; i < rows.events.length; i += 200) await tx.insertInto('audit_events').values(rows.events.slice(i, i + 200)).execute();
       for (let i = 0; i < rows.resources.length; i += 500) await tx.insertInto('audit_resources').values(rows.resources.slice(i, i + 500)).execute();
@@ -100,6 +118,36 @@ const EVENT_COLUMNS = [
   'seq', 'event_id', 'event_time', 'account_id', 'event_source', 'event_name', 'read_only',
   'username', 'access_key_id', 'error_code', 'record', 'prev_hash', 'hash',
 ] as const satisfies readonly (keyof AuditEventsTable)[];
+
+const RESOURCE_COLUMNS = ['seq', 'resource_type', 'resource_name'] as const satisfies readonly (keyof AuditResourcesTable)[];
+
+/** Rows per multi-row insert, largest first: 64 events of 13 columns stay far below SQLite's bound-parameter limit. */
+const CHUNK_SIZES = [64, 16, 4, 1] as const;
+
+/** Splits `n` rows into chunks of CHUNK_SIZES, largest first. */
+function forChunks(n: number, insert: (start: number, count: number) => void): void {
+  let start = 0;
+  for (const size of CHUNK_SIZES) {
+    while (n - start >= size) {
+      insert(start, size);
+      start += size;
+    }
+  }
+}
+
+const insertTexts = new Map<string, string>();
+
+/** `insert into TABLE (cols) values (?, ...), (?, ...)` for `rows` rows, built once per shape. */
+function insertText(table: string, columns: readonly string[], rows: number): string {
+  const key = `${table}:${rows}`;
+  let text = insertTexts.get(key);
+  if (text === undefined) {
+    const row = `(${columns.map(() => '?').join(', ')})`;
+    text = `insert into ${table} (${columns.join(', ')}) values ${Array.from({ length: rows }, () => row).join(', ')}`;
+    insertTexts.set(key, text);
+  }
+  return text;
+}
 
 /** The rows that append `entries` to the chain after `head`, and the new head. */
 function chainRows(key: ChainKey, head: { seq: number | string; hash: string }, entries: readonly AuditEntry[]) {

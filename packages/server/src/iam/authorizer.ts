@@ -15,11 +15,24 @@ export interface PrincipalPolicies {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+type Decision = 'Allow' | 'ImplicitDeny' | 'ExplicitDeny';
+
+/** Most decisions remembered per principal (action × resource pairs); past it they start over. */
+const DECISIONS_PER_PRINCIPAL = 1000;
+
 const LAST_USED_GRANULARITY_MS = 10 * 60 * 1000;
 
 interface CacheEntry {
   readonly value: Promise<PrincipalPolicies>;
   readonly recheckAt: number;
+  /** The policies once loaded, for the calls that follow without waiting a promise. */
+  loaded?: PrincipalPolicies;
+  /**
+   * Decisions by `action\nresource`, when the documents are context-free (no Condition, no
+   * policy variable in a Resource): then nothing but the action and the resource decides, and
+   * a decision holds as long as the policies it was made from (this entry) do.
+   */
+  decisions?: Map<string, Decision>;
 }
 
 /**
@@ -38,25 +51,51 @@ export class PolicyAuthorizer {
     this.ttlMs = options.ttlMs ?? 5_000;
   }
 
-  readonly authorize: Authorizer = async (principal, permissions, request) => {
-    if (request) await this.noteKeyUse(principal, request);
+  readonly authorize: Authorizer = (principal, permissions, request) => {
+    const noted = request ? this.noteKeyUse(principal, request) : undefined;
+    if (noted) return noted.then(() => this.check(principal, permissions, request));
+    try {
+      return this.check(principal, permissions, request);
+    } catch (error) {
+      // A refusal is a rejected promise, as it always was, never a synchronous throw.
+      return Promise.reject(error);
+    }
+  };
+
+  /** Synchronous when the principal's policies are already in memory (nearly every call). */
+  private check(principal: Principal, permissions: readonly Permission[], request: AuthorizationRequest | undefined): Promise<void> | void {
     if (permissions.length === 0) return;
-    const policies = await this.policiesOf(principal);
+    const entry = this.entryOf(principal);
+    if (!entry.loaded) return entry.value.then(() => this.check(principal, permissions, request));
+    const policies = entry.loaded;
+    if (entry.decisions) {
+      for (const permission of permissions) {
+        const key = `${permission.action}\n${permission.resource}${permission.grantedToCaller ? '\ngranted' : ''}`;
+        let decision = entry.decisions.get(key);
+        if (decision === undefined) {
+          decision = decisionOf(principal.accountId, policies.documents, permission, () => new Map());
+          if (entry.decisions.size >= DECISIONS_PER_PRINCIPAL) entry.decisions.clear();
+          entry.decisions.set(key, decision);
+        }
+        if (decision !== 'Allow') throw awsError('AccessDeniedException', denialMessage(principal.arn, permission, decision === 'ExplicitDeny'));
+      }
+      return;
+    }
     const facts = principalFacts(principal, policies.tags);
     for (const permission of permissions) decide(facts, policies.documents, permission, request);
-  };
+  }
 
   /**
    * Keeps an access key's "last used" current without a write per call: AWS itself reports it
    * with a granularity of hours ("within the previous 4 hours", GetAccessKeyLastUsed).
    */
-  private async noteKeyUse(principal: Principal, request: AuthorizationRequest): Promise<void> {
-    if (principal.type !== 'IAMUser' || !request.service) return;
+  private noteKeyUse(principal: Principal, request: AuthorizationRequest): Promise<void> | undefined {
+    if (principal.type !== 'IAMUser' || !request.service) return undefined;
     const last = this.lastUseWritten.get(principal.accessKeyId);
-    if (last !== undefined && request.now - last < LAST_USED_GRANULARITY_MS) return;
+    if (last !== undefined && request.now - last < LAST_USED_GRANULARITY_MS) return undefined;
     this.lastUseWritten.set(principal.accessKeyId, request.now);
     if (this.lastUseWritten.size > 100_000) this.lastUseWritten.clear();
-    await recordAccessKeyUse(this.options.db, { accessKeyId: principal.accessKeyId, now: request.now, serviceName: request.service, region: request.region });
+    return recordAccessKeyUse(this.options.db, { accessKeyId: principal.accessKeyId, now: request.now, serviceName: request.service, region: request.region });
   }
 
   invalidate(): void {
@@ -64,33 +103,49 @@ export class PolicyAuthorizer {
   }
 
   async policiesOf(principal: Principal): Promise<PrincipalPolicies> {
+    return this.entryOf(principal).value;
+  }
+
+  private entryOf(principal: Principal): CacheEntry {
     const now = this.options.now();
     const key = principal.type === 'IAMUser' ? `${principal.accountId}|user|${principal.userName}` : `${principal.accountId}|role|${principal.roleName}`;
     let entry = this.cache.get(key);
     if (!entry || entry.recheckAt <= now) {
-      entry = { value: loadPolicies(this.options.db, principal), recheckAt: now + this.ttlMs };
-      entry.value.catch(() => this.cache.delete(key));
+      const loading: CacheEntry = { value: loadPolicies(this.options.db, principal), recheckAt: now + this.ttlMs };
+      loading.value.then((policies) => {
+        loading.loaded = policies;
+        if (policies.documents.every(isContextFree)) loading.decisions = new Map();
+      }, () => this.cache.delete(key));
       if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(key, entry);
+      this.cache.set(key, loading);
+      entry = loading;
     }
-    return entry.value;
+    return entry;
   }
+}
+
+/** A document whose decisions depend on the action and resource alone: no conditions, no policy variables in resources. */
+function isContextFree(document: PolicyDocument): boolean {
+  return document.statements.every((s) => s.conditions.length === 0 && s.resources.every((r, i) => r === '*' || s.resourceMatchers[i] !== undefined));
 }
 
 /** Throws AccessDeniedException unless the policies allow `permission`. */
 export function decide(principal: PrincipalFacts, documents: readonly PolicyDocument[], permission: Permission, request: AuthorizationRequest | undefined): void {
-  // Without resource-based policies (or a grant such as document sharing), another account's resources are out of reach.
-  const resourceAccount = permission.resource === '*' ? undefined : parseArn(permission.resource)?.accountId;
-  const foreign = !permission.grantedToCaller && resourceAccount !== undefined && /^\d{12}$/.test(resourceAccount) && resourceAccount !== principal.accountId;
-  const context = buildContext(principal, {
+  const decision = decisionOf(principal.accountId, documents, permission, () => buildContext(principal, {
     sourceIp: request?.sourceIp ?? '127.0.0.1',
     secureTransport: request?.secureTransport ?? false,
     now: request?.now ?? Date.now(),
     region: request?.region ?? 'us-east-1',
-  }, permission.conditions);
-  const result = foreign ? { decision: 'ImplicitDeny' as const } : evaluate(documents, { action: permission.action, resource: permission.resource, context });
-  if (result.decision === 'Allow') return;
-  throw awsError('AccessDeniedException', denialMessage(principal.arn, permission, result.decision === 'ExplicitDeny'));
+  }, permission.conditions));
+  if (decision === 'Allow') return;
+  throw awsError('AccessDeniedException', denialMessage(principal.arn, permission, decision === 'ExplicitDeny'));
+}
+
+function decisionOf(accountId: string, documents: readonly PolicyDocument[], permission: Permission, context: () => Map<string, readonly string[]>): Decision {
+  // Without resource-based policies (or a grant such as document sharing), another account's resources are out of reach.
+  const resourceAccount = permission.resource === '*' ? undefined : parseArn(permission.resource)?.accountId;
+  const foreign = !permission.grantedToCaller && resourceAccount !== undefined && /^\d{12}$/.test(resourceAccount) && resourceAccount !== accountId;
+  return foreign ? 'ImplicitDeny' : evaluate(documents, { action: permission.action, resource: permission.resource, context: context() }).decision;
 }
 
 export function denialMessage(principalArn: string, permission: Permission, explicit: boolean): string {

@@ -1,4 +1,5 @@
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
+import { queryRows, readCacheOf, type ReadCache } from '../store/read-cache.ts';
 import type { Db } from '../store/store.ts';
 import type { Database, DeletedParametersTable, ParameterVersionsTable } from '../store/schema.ts';
 
@@ -10,10 +11,18 @@ import type { Database, DeletedParametersTable, ParameterVersionsTable } from '.
 
 export type VersionRow = ParameterVersionsTable;
 
+/**
+ * Current versions as read, on SQLite, kept until parameter_versions changes (store/read-cache.ts):
+ * GetParameter and GetParametersByPath answer from memory. Rows from it are shared: never change one.
+ */
+const currentReads = new WeakMap<Db, ReadCache>();
+const CURRENT_SQL = 'select * from parameter_versions where account_id = ? and name = ? and is_current = ?';
+
 export async function getCurrent(db: Db, accountId: string, name: string): Promise<VersionRow | undefined> {
-  return db.selectFrom('parameter_versions').selectAll()
-    .where('account_id', '=', accountId).where('name', '=', name).where('is_current', '=', 1)
-    .executeTakeFirst();
+  // The read of every GetParameter: on SQLite a prepared statement, cached; on PostgreSQL the fixed text, not built each time.
+  const cached = readCacheOf(db, currentReads, ['parameter_versions']).read(db, `current\0${accountId}\0${name}`, (q) => q.get<VersionRow>(CURRENT_SQL, [accountId, name, 1]));
+  if (cached) return cached.value;
+  return (await queryRows<VersionRow>(db, CURRENT_SQL, [accountId, name, 1]))[0];
 }
 
 export async function getVersions(db: Db, accountId: string, name: string): Promise<VersionRow[]> {
@@ -99,13 +108,26 @@ export interface ListOptions {
 
 /** Current versions of an account's parameters, by name. */
 export async function listCurrent(db: Db, accountId: string, options: ListOptions): Promise<VersionRow[]> {
-  let query = db.selectFrom('parameter_versions').selectAll().where('account_id', '=', accountId).where('is_current', '=', 1);
-  if (options.parent !== undefined) query = query.where('parent_path', '=', options.parent);
-  if (options.prefix !== undefined) {
-    query = query.where(sql<string>`substr(name, 1, ${options.prefix.length})`, '=', options.prefix);
+  // One query text per combination of options; the same text on both engines.
+  let text = 'select * from parameter_versions where account_id = ? and is_current = ?';
+  const params: unknown[] = [accountId, 1];
+  if (options.parent !== undefined) {
+    text += ' and parent_path = ?';
+    params.push(options.parent);
   }
-  if (options.after !== undefined) query = query.where('name', '>', options.after);
-  return query.orderBy('name').limit(options.limit).execute();
+  if (options.prefix !== undefined) {
+    text += ' and substr(name, 1, ?) = ?';
+    params.push(options.prefix.length, options.prefix);
+  }
+  if (options.after !== undefined) {
+    text += ' and name > ?';
+    params.push(options.after);
+  }
+  params.push(options.limit);
+  text += ' order by name limit ?';
+  const cached = readCacheOf(db, currentReads, ['parameter_versions']).read(db, `${text}\0${params.join('\0')}`, (q) => q.all<VersionRow>(text, params));
+  if (cached) return cached.value;
+  return queryRows<VersionRow>(db, text, params);
 }
 
 /** Replaces a parameter's tags (AddTagsToResource / RemoveTagsFromResource). */

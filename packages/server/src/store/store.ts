@@ -1,7 +1,7 @@
 import { Kysely, Migrator, PostgresAdapter, sql } from 'kysely';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { StoreDialect } from './dialects/dialect.ts';
+import type { EmbeddedTransactions, StoreDialect } from './dialects/dialect.ts';
 import { postgresDialect } from './dialects/postgres.ts';
 import { sqliteDialect } from './dialects/sqlite.ts';
 import { migrationProvider } from './migrations/index.ts';
@@ -22,22 +22,45 @@ export interface OpenStoreOptions {
   readonly dataDir?: string;
   /** Run pending migrations (the server does; read-only tools such as audit verify do not). Default true. */
   readonly migrate?: boolean;
+  /** SQLite: WAL checkpoints on a worker thread, off the main thread's commits (the server's choice). Default false. */
+  readonly backgroundCheckpoints?: boolean;
 }
 
 /** Opens the store named by the options and brings its schema up to date. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const dialect = chooseDialect(options);
   const db = new Kysely<Database>({ dialect: dialect.kysely });
-  const store: Store = { db, dialect, close: () => db.destroy() };
+  const store: Store = {
+    db,
+    dialect,
+    async close() {
+      await dialect.beforeClose?.();
+      await db.destroy();
+    },
+  };
+  if (dialect.embedded) embeddedByDb.set(db, dialect.embedded);
   if (options.migrate !== false) {
     try {
       await migrateToLatest(db);
     } catch (error) {
-      await db.destroy();
+      await store.close();
       throw error;
     }
   }
   return store;
+}
+
+const embeddedByDb = new WeakMap<Db, EmbeddedTransactions>();
+
+/**
+ * The synchronous SQL of the store behind `db` when it is embedded (SQLite) and no transaction
+ * is open on its connection right now; otherwise undefined, and the caller uses Kysely. Hot
+ * reads (a parameter, a key) take this path: no query building, compiling or promise hops.
+ * Inside a Kysely transaction (`tx`), always undefined: `tx` is not the store's `db`.
+ */
+export function embeddedReads(db: Db): EmbeddedTransactions | undefined {
+  const embedded = embeddedByDb.get(db);
+  return embedded && !embedded.inTransaction() ? embedded : undefined;
 }
 
 export function sqliteFile(dataDir: string): string {
@@ -47,12 +70,12 @@ export function sqliteFile(dataDir: string): string {
 function chooseDialect(options: OpenStoreOptions): StoreDialect {
   if (options.databaseUrl) {
     if (/^postgres(ql)?:\/\//.test(options.databaseUrl)) return postgresDialect({ url: options.databaseUrl });
-    if (options.databaseUrl.startsWith('sqlite:')) return sqliteDialect({ file: options.databaseUrl.slice('sqlite:'.length) });
+    if (options.databaseUrl.startsWith('sqlite:')) return sqliteDialect({ file: options.databaseUrl.slice('sqlite:'.length), backgroundCheckpoints: options.backgroundCheckpoints });
     throw new Error(`Unsupported database URL '${options.databaseUrl.split('@').pop()}': use postgres://user@host:5432/db or sqlite:/path/to/file.db`);
   }
   if (!options.dataDir) throw new Error('No store given: pass --data-dir DIR (SQLite) or --database postgres://...');
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  return sqliteDialect({ file: sqliteFile(options.dataDir) });
+  return sqliteDialect({ file: sqliteFile(options.dataDir), backgroundCheckpoints: options.backgroundCheckpoints });
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<void> {

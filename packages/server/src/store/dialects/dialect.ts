@@ -16,16 +16,35 @@ export interface StoreDialect {
    * promise hops of Kysely's driver: the audit writer, on every call's path, uses it.
    */
   readonly embedded?: EmbeddedTransactions;
+  /** Stops what the dialect runs beside the connection (SQLite's checkpoint worker); `Store.close` calls it first. */
+  beforeClose?(): Promise<void>;
 }
 
-/** Plain SQL (`?` placeholders) in one synchronous transaction on the store's own connection. */
+/**
+ * Plain SQL (`?` placeholders) on the store's own connection, synchronously: one transaction,
+ * or one read. Each statement text is prepared once and reused.
+ */
 export interface EmbeddedTransactions {
-  /** True while a transaction is open on the connection (then `transaction` must not be used). */
+  /**
+   * True while a transaction is open on the connection (a Kysely transaction awaiting between
+   * its statements, say): then neither `transaction` nor `read` may be used, as they would run
+   * inside it and see its uncommitted rows; go through Kysely, which waits for it.
+   */
   inTransaction(): boolean;
   transaction<T>(work: (sql: EmbeddedSql) => T): T;
+  /** Runs reads outside any transaction (each statement sees the committed state). */
+  read<T>(work: (sql: EmbeddedSql) => T): T;
+  /**
+   * Changes whenever one of `tables` may have changed: a write to it on this connection (through
+   * Kysely or this interface), a write whose table is unknown, or a commit by another connection
+   * or process (SQLite's data_version, asked at most once a millisecond). A result read at one
+   * stamp is still current at the same stamp (within that millisecond for other processes' commits).
+   */
+  changeStamp(tables: readonly string[]): string;
 }
 
 export interface EmbeddedSql {
   run(sql: string, params: readonly unknown[]): void;
   get<R>(sql: string, params: readonly unknown[]): R | undefined;
+  all<R>(sql: string, params: readonly unknown[]): R[];
 }

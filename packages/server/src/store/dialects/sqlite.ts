@@ -1,11 +1,26 @@
+import { performance } from 'node:perf_hooks';
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { EmbeddedSql, StoreDialect } from './dialect.ts';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.ts';
 
 export interface SqliteOptions {
   /** Path of the database file; ':memory:' for a throwaway store. */
   readonly file: string;
+  /**
+   * Run WAL checkpoints on a worker thread instead of inside commits (sqlite-checkpointer.ts).
+   * The server turns it on; short-lived tools leave it off. Default false.
+   */
+  readonly backgroundCheckpoints?: boolean;
 }
+
+/** How long an answer of `pragma data_version` (commits by other connections) is reused, ms. */
+const DATA_VERSION_REUSE_MS = 1;
+
+/** Pages of WAL between checkpoints run inside a commit (the main thread's own). */
+const AUTOCHECKPOINT_PAGES = 10_000;
+/** While the checkpoint worker runs: a backstop only, should the worker fall behind. */
+const BACKSTOP_AUTOCHECKPOINT_PAGES = 100_000;
 
 export function sqliteDialect(options: SqliteOptions): StoreDialect {
   const db = new BetterSqlite3(options.file);
@@ -18,22 +33,68 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
   db.pragma('foreign_keys = ON');
   // Checkpoints run inside a commit, on the main thread, with an fsync: every 10,000 pages
   // (about 40 MB of WAL) instead of SQLite's 1,000 they cost 4-5% less throughput and a lower p99.
-  db.pragma('wal_autocheckpoint = 10000');
+  db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+  // The audit chain writes pages on every commit; with SQLite's default 2 MB page cache they
+  // pushed the pages of hot reads (a parameter, a key) out, and each read went back to the WAL
+  // or the file. 64 MB keeps them (it is a ceiling, not an allocation).
+  db.pragma('cache_size = -65536');
+  let checkpointer: Checkpointer | undefined;
+  if (options.backgroundCheckpoints && options.file !== ':memory:') {
+    checkpointer = startCheckpointer(options.file, {
+      onFailure: () => {
+        checkpointer = undefined;
+        if (db.open) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+      },
+    });
+    db.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
+  }
+  const writes = new WriteCounter();
   // The embedded path runs a handful of fixed statements: each is prepared once.
   const prepared = new Map<string, BetterSqlite3.Statement>();
-  const statement = (text: string) => prepared.get(text) ?? prepared.set(text, db.prepare(text)).get(text)!;
+  const statement = (text: string) => {
+    writes.note(text);
+    return prepared.get(text) ?? prepared.set(text, db.prepare(text)).get(text)!;
+  };
+  // Commits by other connections (a CLI on the same file, the checkpoint worker never commits):
+  // asking costs a statement (a few µs), so the answer is reused for up to 1 ms.
+  const dataVersion = db.prepare('pragma data_version').pluck();
+  let dataVersionSeen = { at: Number.NEGATIVE_INFINITY, value: 0 };
+  const otherConnections = () => {
+    const at = performance.now();
+    if (at - dataVersionSeen.at >= DATA_VERSION_REUSE_MS) dataVersionSeen = { at, value: dataVersion.get() as number };
+    return dataVersionSeen.value;
+  };
   const sql: EmbeddedSql = {
     run: (text, params) => { statement(text).run(...params); },
     get: <R>(text: string, params: readonly unknown[]) => statement(text).get(...params) as R | undefined,
+    all: <R>(text: string, params: readonly unknown[]) => statement(text).all(...params) as R[],
   };
+  // One transaction wrapper for every embedded transaction (better-sqlite3 builds one per call otherwise).
+  const inTransaction = db.transaction(<T>(work: (q: EmbeddedSql) => T): T => work(sql)) as <T>(work: (q: EmbeddedSql) => T) => T;
   return {
     name: 'sqlite',
-    kysely: new SqliteDialect({ database: withStatementCache(db, STATEMENT_CACHE_SIZE) }),
+    kysely: new SqliteDialect({ database: withStatementCache(db, STATEMENT_CACHE_SIZE, writes) }),
     rowLocks: false,
     location: options.file,
+    async beforeClose() {
+      // The worker's connection closes first, so that the main one, closing last, checkpoints
+      // everything and removes the WAL.
+      const worker = checkpointer;
+      checkpointer = undefined;
+      await worker?.stop();
+    },
     embedded: {
       inTransaction: () => db.inTransaction,
-      transaction: (work) => db.transaction(() => work(sql))(),
+      transaction: (work) => inTransaction(work),
+      read: (work) => {
+        if (db.inTransaction) throw new Error('embedded read while a transaction is open on the connection');
+        return work(sql);
+      },
+      changeStamp: (tables) => {
+        let local = writes.of('*');
+        for (const table of tables) local += writes.of(table);
+        return `${otherConnections()}:${local}`;
+      },
     },
   };
 }
@@ -49,7 +110,7 @@ const STATEMENT_CACHE_SIZE = 500;
  * Kysely runs one query at a time on its single SQLite connection; a statement still busy (a
  * stream not yet finished) is not handed out again.
  */
-function withStatementCache(db: BetterSqlite3.Database, limit: number): SqliteDatabase {
+function withStatementCache(db: BetterSqlite3.Database, limit: number, writes: WriteCounter): SqliteDatabase {
   const statements = new Map<string, BetterSqlite3.Statement>();
   return {
     close() {
@@ -57,6 +118,8 @@ function withStatementCache(db: BetterSqlite3.Database, limit: number): SqliteDa
       db.close();
     },
     prepare(sql: string) {
+      // Kysely prepares right before it runs, synchronously: a write is counted as it happens.
+      writes.note(sql);
       const cached = statements.get(sql);
       if (cached && !cached.busy) return cached;
       const statement = db.prepare(sql);
@@ -66,4 +129,35 @@ function withStatementCache(db: BetterSqlite3.Database, limit: number): SqliteDa
       return statement;
     },
   };
+}
+
+/**
+ * Counts the writes made on this connection, by table, from the text of each statement as it
+ * is run (read once per distinct text): `insert into "t"`, `update "t"`, `delete from "t"`.
+ * Reads and transaction control count nothing; a write whose table is not recognised counts
+ * under '*', which every table's readers must also watch.
+ */
+class WriteCounter {
+  private readonly tableOf = new Map<string, string | null>();
+  private readonly counts = new Map<string, number>();
+
+  note(text: string): void {
+    let table = this.tableOf.get(text);
+    if (table === undefined) {
+      table = writtenTable(text);
+      if (this.tableOf.size > 10_000) this.tableOf.clear();
+      this.tableOf.set(text, table);
+    }
+    if (table !== null) this.counts.set(table, (this.counts.get(table) ?? 0) + 1);
+  }
+
+  of(table: string): number {
+    return this.counts.get(table) ?? 0;
+  }
+}
+
+function writtenTable(text: string): string | null {
+  if (/^\s*(select|begin|commit|end|rollback|savepoint|release|pragma|explain)\b/i.test(text)) return null;
+  const match = /^\s*(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+["`]?(\w+)["`]?/i.exec(text);
+  return match ? match[1] : '*';
 }

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { sqliteFile } from '../store/store.ts';
+import { fixtures } from '../testing/fixtures.ts';
+import { openSqliteTestStore, storeTargets, type TestStore } from '../testing/stores.ts';
+import { getCurrent, listCurrent, putVersion, type VersionRow } from './parameter-store.ts';
+
+const T0 = Date.UTC(2026, 10, 26, 6, 0, 0);
+
+function row(accountId: string, name: string, version: number, value: string): VersionRow {
+  return {
+    account_id: accountId, name, version, parent_path: name.slice(0, name.lastIndexOf('/')) || '/', type: 'String', value, key_id: null, description: null,
+    allowed_pattern: null, tier: 'Standard', policies: '[]', data_type: 'text', labels: '[]', last_modified_at: T0 + version, last_modified_user: 'arn:aws:iam::1:user/u',
+    is_current: 1, expires_at: null, policy_due_at: null,
+  };
+}
+
+/** Polls `read` until `done` holds, or fails after `deadlineMs`. */
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, deadlineMs = 2_000): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > until) assert.fail(`condition not met within ${deadlineMs} ms; last value ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+for (const target of storeTargets) {
+  describe(`parameter reads on ${target.name}`, { skip: target.skip }, () => {
+    let store: TestStore;
+    let account: string;
+    before(async () => {
+      store = await target.open();
+      account = (await fixtures.account(store, fixtures.rootKey(), { now: T0 })).accountId;
+    });
+    after(async () => {
+      await store?.destroy();
+    });
+
+    test('the current version read (cached on SQLite) is the row the database holds', async () => {
+      await putVersion(store.db, row(account, '/r/a', 1, 'one'), {});
+      const fromStore = await store.db.selectFrom('parameter_versions').selectAll().where('name', '=', '/r/a').executeTakeFirstOrThrow();
+      assert.deepEqual(await getCurrent(store.db, account, '/r/a'), fromStore);
+      assert.deepEqual(await getCurrent(store.db, account, '/r/a'), fromStore);
+      assert.equal(await getCurrent(store.db, account, '/r/none'), undefined);
+    });
+
+    test('a new version written in this process is read at once', async () => {
+      await putVersion(store.db, row(account, '/r/b', 1, 'one'), {});
+      assert.equal((await getCurrent(store.db, account, '/r/b'))?.value, 'one');
+      assert.equal((await listCurrent(store.db, account, { parent: '/r', limit: 10 })).find((r) => r.name === '/r/b')?.value, 'one');
+      await putVersion(store.db, row(account, '/r/b', 2, 'two'), { previous: 1 });
+      assert.equal((await getCurrent(store.db, account, '/r/b'))?.value, 'two');
+      assert.equal((await listCurrent(store.db, account, { parent: '/r', limit: 10 })).find((r) => r.name === '/r/b')?.value, 'two');
+    });
+
+    test('a write to parameter_versions by any query of this process is read at once', async () => {
+      await putVersion(store.db, row(account, '/r/c', 1, 'one'), {});
+      assert.equal((await getCurrent(store.db, account, '/r/c'))?.value, 'one');
+      await store.db.updateTable('parameter_versions').set({ value: 'changed' }).where('name', '=', '/r/c').execute();
+      assert.equal((await getCurrent(store.db, account, '/r/c'))?.value, 'changed');
+    });
+
+    test('a read while a write transaction is open never sees its uncommitted state', async () => {
+      await putVersion(store.db, row(account, '/r/d', 1, 'one'), {});
+      assert.equal((await getCurrent(store.db, account, '/r/d'))?.value, 'one');
+      let inside!: () => void;
+      const opened = new Promise<void>((resolve) => (inside = resolve));
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const writing = store.db.transaction().execute(async (tx) => {
+        // Between these two statements the parameter has no current version.
+        await tx.updateTable('parameter_versions').set({ is_current: 0 }).where('name', '=', '/r/d').execute();
+        inside();
+        await held;
+        await tx.insertInto('parameter_versions').values(row(account, '/r/d', 2, 'two')).execute();
+      });
+      await opened;
+      const reading = getCurrent(store.db, account, '/r/d');
+      release();
+      const [read] = await Promise.all([reading, writing]);
+      // SQLite waits for the transaction (one connection) and reads version 2; PostgreSQL reads the committed version 1.
+      assert.ok(read, 'a current version is always there');
+      assert.ok(['one', 'two'].includes(read.value));
+      assert.equal((await getCurrent(store.db, account, '/r/d'))?.value, 'two');
+    });
+
+  });
+}
+
+describe('parameter reads on SQLite: what only an embedded store has', () => {
+  let store: TestStore;
+  let account: string;
+  before(async () => {
+    store = await openSqliteTestStore();
+    account = (await fixtures.account(store, fixtures.rootKey(), { now: T0 })).accountId;
+  });
+  after(async () => {
+    await store?.destroy();
+  });
+
+  test('a commit by another process on the same SQLite file is read within moments', async () => {
+    await putVersion(store.db, row(account, '/r/e', 1, 'one'), {});
+    assert.equal((await getCurrent(store.db, account, '/r/e'))?.value, 'one');
+    const other = new BetterSqlite3(sqliteFile(store.location.dataDir!));
+    try {
+      other.prepare("update parameter_versions set value = 'from-elsewhere' where name = '/r/e'").run();
+    } finally {
+      other.close();
+    }
+    await eventually(() => getCurrent(store.db, account, '/r/e'), (r) => r?.value === 'from-elsewhere');
+  });
+
+  test('audit writes do not end cached parameter reads; a write of unknown table does', async () => {
+    const embedded = store.dialect.embedded!;
+    const stamp = () => embedded.changeStamp(['parameter_versions']);
+    const before = stamp();
+    embedded.transaction((q) => q.run('insert into audit_resources (seq, resource_type, resource_name) values (?, ?, ?)', [0, 't', 'n']));
+    await store.db.insertInto('audit_resources').values({ seq: 0, resource_type: 't', resource_name: 'n' }).execute();
+    assert.equal(stamp(), before);
+    await store.db.updateTable('parameter_tags').set({ tags: '[]' }).where('name', '=', '/none').execute();
+    assert.equal(stamp(), before);
+    embedded.transaction((q) => q.run("with t as (select 1) update parameter_versions set value = value where name = '/none'", []));
+    assert.notEqual(stamp(), before);
+  });
+});
+
+describe('SQLite checkpoints on a worker thread', () => {
+  test('the worker copies the WAL into the database file, and closing removes the WAL', async () => {
+    const store = await (await import('../store/store.ts')).openStore({ dataDir: fs.mkdtempSync('/tmp/bosun-checkpoint-'), backgroundCheckpoints: true });
+    const file = store.dialect.location;
+    try {
+      const start = fs.statSync(file).size;
+      const big = 'x'.repeat(2000);
+      store.dialect.embedded!.transaction((q) => {
+        for (let i = 0; i < 500; i++) q.run('insert into audit_resources (seq, resource_type, resource_name) values (?, ?, ?)', [i, 't', big]);
+      });
+      // The main connection's own checkpoints wait for 100,000 pages: only the worker moves these.
+      await eventually(async () => fs.statSync(file).size, (size) => size > start + 500 * 2000);
+    } finally {
+      await store.close();
+    }
+    assert.equal(fs.existsSync(`${file}-wal`), false, 'the WAL is gone once the store is closed');
+    fs.rmSync(file.slice(0, file.lastIndexOf('/')), { recursive: true, force: true });
+  });
+});

@@ -45,15 +45,18 @@ export function nodeOf(principal: Principal): string | undefined {
  * yet IAM roles with BosunManagedNodeRolePolicy attached: when they are, this wrapper goes.
  */
 export function withNodeRules(base: Authorizer): Authorizer {
-  return async (principal, permissions, request) => {
+  // Not async: users' calls go straight to `base`, which answers synchronously when it can.
+  return (principal, permissions, request) => {
     if (!nodeOf(principal)) return base(principal, permissions, request);
     for (const p of permissions) {
       const account = p.resource.split(':')[4];
       const foreign = p.resource !== '*' && account !== undefined && account !== '' && account !== principal.accountId;
       const allowed = NODE_ALLOWED_ACTIONS.has(p.action) || (request === undefined && NODE_VIA_SERVICE_ACTIONS.has(p.action));
       if (!allowed || foreign) {
-        throw awsError('AccessDeniedException', `User: ${principal.arn} is not authorized to perform: ${p.action} on resource: ${p.resource} because managed nodes may only call the actions of AmazonSSMManagedInstanceCore on their own account`);
+        // A refusal is a rejected promise, as from every authorizer, never a synchronous throw.
+        return Promise.reject(awsError('AccessDeniedException', `User: ${principal.arn} is not authorized to perform: ${p.action} on resource: ${p.resource} because managed nodes may only call the actions of AmazonSSMManagedInstanceCore on their own account`));
       }
     }
+    return undefined;
   };
 }

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { awsCli, awsCliEnv, engines, REGION, skipWithoutAwsCli, startTestServer, tempDir, type Credentials, type TestServer } from './support.ts';
+import { auditRows, awsCli, awsCliEnv, engines, REGION, skipWithoutAwsCli, startTestServer, tempDir, type Credentials, type TestServer } from './support.ts';
 
 const YAML_DOCUMENT = `schemaVersion: '2.2'
 description: Print a greeting
@@ -87,6 +87,9 @@ for (const engine of engines) {
       assert.deepEqual(description.PlatformTypes, ['Linux']);
       assert.deepEqual(description.Parameters, [{ Name: 'Greeting', Type: 'String', DefaultValue: 'hello' }]);
       assert.deepEqual(description.Tags, [{ Key: 'team', Value: 'ops' }]);
+      const audited = (await auditRows(t)).filter((r) => r.record.eventName === 'CreateDocument' && !r.record.errorCode);
+      assert.equal(audited.length, 1);
+      assert.deepEqual(audited[0].record.resources, [{ ARN: arnOf('Greet'), accountId: t.admin.accountId, type: 'AWS::SSM::Document' }]);
     });
 
     test('get-document returns the YAML as stored, or converted to JSON', async () => {

@@ -274,3 +274,12 @@ test('other document types are parsed for their schemaVersion without step valid
   assert.equal(doc.schemaVersion, '1.0');
   assert.deepEqual(doc.steps, []);
 });
+
+test('Command steps take onFailure exit or successAndExit and finallyStep true or false in their inputs', () => {
+  const step = (inputs: Record<string, unknown>) => command({ mainSteps: [{ name: 'flow', action: 'aws:runShellScript', inputs: { runCommand: ['ls'], ...inputs } }] });
+  parseDocument(step({ onFailure: 'exit' }), 'JSON', 'Command');
+  parseDocument(step({ onFailure: 'successAndExit', finallyStep: true }), 'JSON', 'Command');
+  parseDocument(step({ finallyStep: 'false' }), 'JSON', 'Command');
+  rejects(step({ onFailure: 'Abort' }), /Step "flow": onFailure must be exit or successAndExit/);
+  rejects(step({ finallyStep: 'yes' }), /Step "flow": finallyStep must be true or false/);
+});

@@ -205,6 +205,23 @@ function checkAutomationFlow(steps: DocumentStep[]): void {
   }
 }
 
+/**
+ * Command steps' flow inputs (agent 3.x): `onFailure` is `exit` or `successAndExit`, and
+ * `finallyStep` true or false; a placeholder is checked when the step runs.
+ */
+function checkCommandFlow(steps: DocumentStep[]): void {
+  const isPlaceholder = (value: unknown) => typeof value === 'string' && /^\{\{.*\}\}$/.test(value.trim());
+  for (const step of steps) {
+    const { onFailure, finallyStep } = step.inputs;
+    if (onFailure !== undefined && onFailure !== 'exit' && onFailure !== 'successAndExit' && !isPlaceholder(onFailure)) {
+      fail(`Step ${quote(step.name)}: onFailure must be exit or successAndExit.`);
+    }
+    if (finallyStep !== undefined && typeof finallyStep !== 'boolean' && finallyStep !== 'true' && finallyStep !== 'false' && !isPlaceholder(finallyStep)) {
+      fail(`Step ${quote(step.name)}: finallyStep must be true or false.`);
+    }
+  }
+}
+
 /** Every `{{ name }}` in a Command document's steps must be one of its parameters. */
 function checkParameterReferences(steps: DocumentStep[], parameters: Record<string, ParameterDefinition>): void {
   for (const step of steps) {
@@ -250,6 +267,9 @@ export function parseDocument(content: string, format: DocumentFormat, documentT
     ? parseRuntimeConfig(parsed.runtimeConfig)
     : parseMainSteps(parsed.mainSteps, schemaVersion, documentType);
   if (documentType === 'Automation') checkAutomationFlow(steps);
-  else checkParameterReferences(steps, parameters);
+  else {
+    checkCommandFlow(steps);
+    checkParameterReferences(steps, parameters);
+  }
   return { schemaVersion, description, parameters, steps, content: parsed };
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- fanout [--agents 10000] [--store sqlite,postgres] [--runs 2]`
+ * `npm run bench -- fanout [--agents 10000] [--store sqlite,postgres] [--runs 2] [--profile]`
  *
  * Run Command fan-out: N simulated agents (bench/fleet/simulated-agent.ts, answering each
  * `send-command` with an `invocation-result` from the trivial in-process plugin) connected to
@@ -17,6 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ListCommandInvocationsCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { adminBootstrap, ensureRootKeyFile, openStore, type NewAccessKey } from '@bosun/server';
+import { formatProfileSummary, summariseProfile } from './lib/cpuprofile.ts';
 import { activations, fleet, rssMiB, startServerProcess, until } from './nodes.ts';
 
 const GOALS: Record<number, number> = { 1000: 1000, 10_000: 5000 };
@@ -39,7 +40,7 @@ async function bootstrap(dataDir: string, databaseUrl: string | undefined): Prom
   }
 }
 
-async function benchStore(store: 'sqlite' | 'postgres', count: number, runs: number): Promise<RunFigure[]> {
+async function benchStore(store: 'sqlite' | 'postgres', count: number, runs: number, profile: boolean): Promise<RunFigure[]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-fanout-'));
   let schema: { url: string; drop(): Promise<void> } | undefined;
   if (store === 'postgres') {
@@ -56,7 +57,8 @@ async function benchStore(store: 'sqlite' | 'postgres', count: number, runs: num
   try {
     const admin = await bootstrap(dataDir, schema?.url);
     const acts = await activations(dataDir, count, { databaseUrl: schema?.url, tags: [{ Key: 'Fleet', Value: 'bench' }] });
-    const server = await startServerProcess(dataDir, 0, schema?.url);
+    const profileDir = path.join(dataDir, 'profile');
+    const server = await startServerProcess(dataDir, 0, schema?.url, profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []);
     const ssm = new SSMClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: admin.accessKeyId, secretAccessKey: admin.secretAccessKey }, maxAttempts: 1 });
     const started = Date.now();
     const agents = await fleet(server.url, count, acts, 300_000);
@@ -97,6 +99,10 @@ async function benchStore(store: 'sqlite' | 'postgres', count: number, runs: num
       for (const a of agents) a.stop();
       server.child.kill('SIGTERM');
       await new Promise((r) => server.child.once('exit', r));
+      if (profile) {
+        // The whole server life (registrations included): look at the commands/ and store rows.
+        for (const file of fs.existsSync(profileDir) ? fs.readdirSync(profileDir) : []) console.log(`${store} server profile:\n${formatProfileSummary(summariseProfile(path.join(profileDir, file), 30))}`);
+      }
     }
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -106,7 +112,7 @@ async function benchStore(store: 'sqlite' | 'postgres', count: number, runs: num
 }
 
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { agents: { type: 'string' }, store: { type: 'string' }, runs: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { agents: { type: 'string' }, store: { type: 'string' }, runs: { type: 'string' }, profile: { type: 'boolean' } } });
   const count = Number(values.agents ?? 1000);
   const runs = Number(values.runs ?? 2);
   if (!Number.isInteger(count) || count < 1) throw new Error('--agents takes a positive integer');
@@ -114,7 +120,7 @@ export async function run(argv: string[]): Promise<void> {
   const figures: RunFigure[] = [];
   for (const store of (values.store ?? 'sqlite,postgres').split(',')) {
     if (store !== 'sqlite' && store !== 'postgres') throw new Error(`unknown store ${store}`);
-    figures.push(...await benchStore(store, count, runs));
+    figures.push(...await benchStore(store, count, runs, values.profile ?? false));
   }
   fs.mkdirSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'results'), { recursive: true });
   fs.writeFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'results', `fanout-${Date.now()}.json`), JSON.stringify({ count, figures, loadavg: os.loadavg() }, null, 2));

@@ -27,8 +27,8 @@ export interface ServerChild {
   pid: number;
 }
 
-export function startServerProcess(dataDir: string, port = 0, databaseUrl?: string): Promise<ServerChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'fleet/server-process.ts'), dataDir, String(port), ...(databaseUrl ? [databaseUrl] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startServerProcess(dataDir: string, port = 0, databaseUrl?: string, nodeArgs: readonly string[] = []): Promise<ServerChild> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(HERE, 'fleet/server-process.ts'), dataDir, String(port), ...(databaseUrl ? [databaseUrl] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let text = '';
     child.stdout!.setEncoding('utf8').on('data', (c: string) => {

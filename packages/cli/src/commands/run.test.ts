@@ -50,3 +50,13 @@ test('the run view prints whole lines prefixed by the node, counts progress, and
   assert.deepEqual(view.counts(), { total: 2, done: 2, running: 0, failed: 1 });
   assert.deepEqual(view.summary(), { rows: [['mi-a', 'Success', '0', '200 ms'], ['mi-b', 'Failed', '2', '2.5 s']], failed: 1 });
 });
+
+test('after a reconnection the output the stream repeats from its beginning is not printed twice', () => {
+  const printed: string[] = [];
+  const view = new RunView((_stream, line) => printed.push(line));
+  view.apply({ type: 'output', instanceId: 'mi-a', pluginName: 'p', stream: 'stdout', data: 'one\ntw' });
+  view.reconnecting();
+  view.apply({ type: 'output', instanceId: 'mi-a', pluginName: 'p', stream: 'stdout', data: 'one\n' });
+  view.apply({ type: 'output', instanceId: 'mi-a', pluginName: 'p', stream: 'stdout', data: 'two\nthree\n' });
+  assert.deepEqual(printed, ['[mi-a] one', '[mi-a] two', '[mi-a] three']);
+});

@@ -158,6 +158,9 @@ export class RunView {
   readonly nodes = new Map<string, NodeState>();
   command?: Extract<StreamEvent, { type: 'command' }>;
   private readonly partial = new Map<string, string>();
+  /** Characters of output received per node, plugin and stream; what a new connection repeats is skipped. */
+  private readonly received = new Map<string, number>();
+  private readonly skip = new Map<string, number>();
 
   constructor(private readonly print: (stream: 'stdout' | 'stderr', line: string) => void) {}
 
@@ -169,14 +172,25 @@ export class RunView {
       });
       if (TERMINAL_INVOCATION.has(event.status)) this.flushNode(event.instanceId);
     } else if (event.type === 'output') {
+      const seenKey = `${event.instanceId}\u0000${event.pluginName}\u0000${event.stream}`;
+      const skip = this.skip.get(seenKey) ?? 0;
+      const data = skip > 0 ? event.data.slice(skip) : event.data;
+      if (skip > 0) this.skip.set(seenKey, Math.max(0, skip - event.data.length));
+      this.received.set(seenKey, (this.received.get(seenKey) ?? 0) + data.length);
+      if (data === '') return;
       const key = `${event.instanceId}\u0000${event.stream}`;
-      const text = (this.partial.get(key) ?? '') + event.data;
+      const text = (this.partial.get(key) ?? '') + data;
       const lines = text.split('\n');
       this.partial.set(key, lines.pop()!);
       for (const line of lines) this.print(event.stream, `[${event.instanceId}] ${line}`);
     } else if (event.type === 'command') {
       this.command = event;
     }
+  }
+
+  /** A new connection to the stream starts again with each stream's output from its beginning: skip what was shown. */
+  reconnecting(): void {
+    for (const [key, count] of this.received) this.skip.set(key, count);
   }
 
   get finished(): boolean {
@@ -236,6 +250,7 @@ async function follow(config: ApiConfig, commandId: string): Promise<{ rows: str
       if (!view.finished) {
         if (attempt >= 5) throw new Error(`the stream of command ${commandId} ended before the command did`);
         await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+        view.reconnecting();
       }
     }
   } finally {

@@ -85,7 +85,13 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
     ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
     : undefined;
   const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'bosun_migration', migrationLockTableName: 'bosun_migration_lock', migrationTableSchema });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely looks for its migration tables by introspecting every schema of the database; a
+  // schema dropped by someone else meanwhile (a test's, another deployment's) fails that query
+  // with invalid_schema_name (3F000) though nothing of ours is wrong. Such a race is retried.
+  for (let attempt = 1; error && (error as { code?: string }).code === '3F000' && attempt <= 5; attempt++) {
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`Store migration ${failed?.migrationName ?? ''} failed: ${String((error as Error).message ?? error)}`);

@@ -136,14 +136,21 @@ export class ChannelHub {
     this.connections.clear();
   }
 
-  /** Takes over a freshly opened, authenticated socket. */
-  async accept(socket: WebSocket, peer: ChannelPeer): Promise<void> {
+  /**
+   * Takes over a freshly opened, authenticated socket. Its listeners are attached at once,
+   * before anything is awaited: a node sends as soon as the socket opens (its first heartbeat,
+   * results it kept), and a frame arriving before a listener would be lost. What arrives is
+   * handled, in order, once `ready` (e.g. the route's write that marks the node alive) resolves;
+   * the queue is flushed after it too.
+   */
+  async accept(socket: WebSocket, peer: ChannelPeer, ready: Promise<void> = Promise.resolve()): Promise<void> {
     const previous = this.connections.get(peer.instanceId);
     const connection: Connection = { socket, peer };
     this.connections.set(peer.instanceId, connection);
     if (previous) previous.socket.close(CLOSE.replaced, 'replaced by a newer connection of this node');
     socket.on('message', (data: Buffer, isBinary: boolean) => {
-      void this.receive(connection, data, isBinary).catch((error: unknown) => {
+      // When `ready` fails the caller closes the socket: what arrived meanwhile is not handled.
+      void ready.then(() => this.receive(connection, data, isBinary), () => undefined).catch((error: unknown) => {
         if (error instanceof ChannelRefusal) return this.refuse(connection, CLOSE.policy, error.message);
         this.options.logger.error({ err: error, instanceId: peer.instanceId }, 'channel message could not be handled; closing the connection');
         socket.close(1011, 'internal error');
@@ -153,6 +160,7 @@ export class ChannelHub {
       if (this.connections.get(peer.instanceId) === connection) this.connections.delete(peer.instanceId);
     });
     socket.on('error', (error) => this.options.logger.warn({ err: error, instanceId: peer.instanceId }, 'channel socket error'));
+    await ready;
     await this.flushQueue(connection);
   }
 

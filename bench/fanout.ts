@@ -5,7 +5,8 @@
  * `send-command` with an `invocation-result` from the trivial in-process plugin) connected to
  * one server process; the time from `SendCommand` (AWS-RunShellScript, Targets tag:Fleet=bench,
  * MaxConcurrency 100%) to the command being Success with every invocation Success (polled
- * with ListCommands every 25 ms), on SQLite and PostgreSQL, and the server's RSS.
+ * with ListCommands every 25 ms), on SQLite and PostgreSQL, with the server's CPU over each run
+ * and its RSS. `--profile` profiles the server's main thread over the last run alone.
  * Goal on a 2-core machine: 10,000 nodes in under 5 s, 1,000 in under 1 s.
  *
  * PostgreSQL comes from BOSUN_BENCH_DATABASE_URL or BOSUN_TEST_DATABASE_URL (a private schema

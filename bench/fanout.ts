@@ -5,7 +5,8 @@
  * `send-command` with an `invocation-result` from the trivial in-process plugin) connected to
  * one server process; the time from `SendCommand` (AWS-RunShellScript, Targets tag:Fleet=bench,
  * MaxConcurrency 100%) to the command being Success with every invocation Success (polled
- * with ListCommands every 25 ms), on SQLite and PostgreSQL, and the server's RSS.
+ * with ListCommands every 25 ms), on SQLite and PostgreSQL, with the server's CPU over each run
+ * and its RSS. `--profile` profiles the server's main thread over the last run alone.
  * Goal on a 2-core machine: 10,000 nodes in under 5 s, 1,000 in under 1 s.
  *
  * PostgreSQL comes from BOSUN_BENCH_DATABASE_URL or BOSUN_TEST_DATABASE_URL (a private schema
@@ -18,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { ListCommandInvocationsCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { adminBootstrap, ensureRootKeyFile, openStore, type NewAccessKey } from '@bosun/server';
 import { formatProfileSummary, summariseProfile } from './lib/cpuprofile.ts';
-import { activations, fleet, rssMiB, startServerProcess, until } from './nodes.ts';
+import { activations, cpuTicks, fleet, rssMiB, startServerProcess, until } from './nodes.ts';
 
 const GOALS: Record<number, number> = { 1000: 1000, 10_000: 5000 };
 
@@ -27,6 +28,9 @@ interface RunFigure {
   agents: number;
   run: number;
   ms: number;
+  sendMs: number;
+  /** Server CPU (user + system, all threads) from SendCommand to all Success, s. */
+  serverCpuS: number;
   rssMiB: number;
 }
 
@@ -57,8 +61,17 @@ async function benchStore(store: 'sqlite' | 'postgres', count: number, runs: num
   try {
     const admin = await bootstrap(dataDir, schema?.url);
     const acts = await activations(dataDir, count, { databaseUrl: schema?.url, tags: [{ Key: 'Fleet', Value: 'bench' }] });
-    const profileDir = path.join(dataDir, 'profile');
-    const server = await startServerProcess(dataDir, 0, schema?.url, profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []);
+    const profileFile = path.join(dataDir, 'fanout.cpuprofile');
+    const server = await startServerProcess(dataDir, 0, schema?.url, [], profile ? { BOSUN_BENCH_PROFILE_FILE: profileFile } : {});
+    // The server answers SIGUSR2 with `profiling` / `profiled` (bench/fleet/server-process.ts).
+    const answers: ((line: string) => void)[] = [];
+    server.child.stdout!.on('data', (chunk: string) => {
+      for (const line of chunk.split('\n')) if (line === 'profiling' || line === 'profiled') answers.shift()?.(line);
+    });
+    const signal = (answer: string) => new Promise<void>((resolve) => {
+      answers.push((said) => { if (said === answer) resolve(); });
+      server.child.kill('SIGUSR2');
+    });
     const ssm = new SSMClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: admin.accessKeyId, secretAccessKey: admin.secretAccessKey }, maxAttempts: 1 });
     const started = Date.now();
     const agents = await fleet(server.url, count, acts, 300_000);
@@ -67,6 +80,10 @@ async function benchStore(store: 'sqlite' | 'postgres', count: number, runs: num
     try {
       for (let run = 1; run <= runs; run++) {
         const acked = agents.reduce((n, a) => n + a.resultsAcked, 0);
+        // The last run is profiled (its window alone: SendCommand to all Success).
+        const profiled = profile && run === runs;
+        if (profiled) await signal('profiling');
+        const ticks0 = cpuTicks(server.pid);
         const t0 = performance.now();
         const sent = await ssm.send(new SendCommandCommand({
           DocumentName: 'AWS-RunShellScript', Parameters: { commands: ['echo bench'] },
@@ -82,6 +99,8 @@ async function benchStore(store: 'sqlite' | 'postgres', count: number, runs: num
           await new Promise((r) => setTimeout(r, 25));
         }
         const ms = performance.now() - t0;
+        const serverCpuS = (cpuTicks(server.pid) - ticks0) / 100;
+        if (profiled) await signal('profiled');
         if (last.Status !== 'Success' || last.CompletedCount !== count || last.TargetCount !== count) {
           throw new Error(`command ${commandId} ended ${last.Status} with ${last.CompletedCount}/${last.TargetCount} completed, ${last.ErrorCount} errors`);
         }
@@ -91,17 +110,20 @@ async function benchStore(store: 'sqlite' | 'postgres', count: number, runs: num
         const rss = rssMiB(server.pid);
         const delivered = agents.reduce((n, a) => n + a.resultsAcked, 0) - acked;
         const goal = GOALS[count];
-        console.log(`${store} run ${run}: ${count} invocations Success in ${(ms / 1000).toFixed(2)} s (SendCommand answered in ${sendMs.toFixed(0)} ms; results acked ${delivered}); server RSS ${rss.toFixed(0)} MiB${goal ? ` — goal < ${goal / 1000} s: ${ms < goal ? 'met' : 'NOT met'}` : ''}`);
-        figures.push({ store, agents: count, run, ms, rssMiB: rss });
+        console.log(`${store} run ${run}: ${count} invocations Success in ${(ms / 1000).toFixed(2)} s (SendCommand answered in ${sendMs.toFixed(0)} ms; results acked ${delivered}); server CPU ${serverCpuS.toFixed(2)} s; server RSS ${rss.toFixed(0)} MiB${goal ? ` — goal < ${goal / 1000} s: ${ms < goal ? 'met' : 'NOT met'}` : ''}`);
+        figures.push({ store, agents: count, run, ms, sendMs, serverCpuS, rssMiB: rss });
       }
     } finally {
       ssm.destroy();
       for (const a of agents) a.stop();
       server.child.kill('SIGTERM');
       await new Promise((r) => server.child.once('exit', r));
-      if (profile) {
-        // The whole server life (registrations included): look at the commands/ and store rows.
-        for (const file of fs.existsSync(profileDir) ? fs.readdirSync(profileDir) : []) console.log(`${store} server profile:\n${formatProfileSummary(summariseProfile(path.join(profileDir, file), 30))}`);
+      if (profile && fs.existsSync(profileFile)) {
+        console.log(`${store} server profile of run ${runs} (main thread, SendCommand to all Success):\n${formatProfileSummary(summariseProfile(profileFile, 30))}`);
+        const kept = path.join(path.dirname(new URL(import.meta.url).pathname), 'results', `fanout-${store}-${count}-${Date.now()}.cpuprofile`);
+        fs.mkdirSync(path.dirname(kept), { recursive: true });
+        fs.copyFileSync(profileFile, kept);
+        console.log(`profile kept: ${kept}`);
       }
     }
   } finally {

@@ -27,8 +27,8 @@ export interface ServerChild {
   pid: number;
 }
 
-export function startServerProcess(dataDir: string, port = 0, databaseUrl?: string, nodeArgs: readonly string[] = []): Promise<ServerChild> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(HERE, 'fleet/server-process.ts'), dataDir, String(port), ...(databaseUrl ? [databaseUrl] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startServerProcess(dataDir: string, port = 0, databaseUrl?: string, nodeArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerChild> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(HERE, 'fleet/server-process.ts'), dataDir, String(port), ...(databaseUrl ? [databaseUrl] : [])], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     let text = '';
     child.stdout!.setEncoding('utf8').on('data', (c: string) => {
@@ -65,7 +65,8 @@ export function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
-function cpuTicks(pid: number): number {
+/** CPU time (user + system) of a process so far, in clock ticks (1/100 s). */
+export function cpuTicks(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return Number(fields[11]) + Number(fields[12]); // utime + stime
 }

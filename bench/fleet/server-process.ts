@@ -1,7 +1,11 @@
 // A Bosun server in its own process for the fleet benchmark: prints one JSON line
 // {url, pid} once listening. Reuses the data directory and root key across restarts.
 // Arguments: DATA_DIR [PORT] [DATABASE_URL] (PostgreSQL instead of SQLite when given).
+// With BOSUN_BENCH_PROFILE_FILE set, SIGUSR2 starts the V8 CPU profiler on the main thread and
+// the next SIGUSR2 stops it, writes the profile to that file and prints `profiled`: the
+// benchmark profiles its measured window alone, without registrations.
 import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { createLogger, ensureRootKeyFile, startServer } from '@bosun/server';
 
@@ -13,3 +17,25 @@ process.stdout.write(JSON.stringify({ url: server.url, pid: process.pid }) + '\n
 const stop = () => void server.close().then(() => process.exit(0));
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
+
+const profileFile = process.env.BOSUN_BENCH_PROFILE_FILE;
+if (profileFile) {
+  const session = new Session();
+  session.connect();
+  let profiling = false;
+  process.on('SIGUSR2', () => {
+    void (async () => {
+      if (!profiling) {
+        profiling = true;
+        await session.post('Profiler.enable');
+        await session.post('Profiler.start');
+        process.stdout.write('profiling\n');
+        return;
+      }
+      profiling = false;
+      const { profile } = await session.post('Profiler.stop');
+      fs.writeFileSync(profileFile, JSON.stringify(profile));
+      process.stdout.write('profiled\n');
+    })();
+  });
+}

@@ -1,5 +1,5 @@
 import type { ChannelPeer } from '../nodes/channel-hub.ts';
-import { ChannelRefusal, type ChannelHub } from '../nodes/channel-hub.ts';
+import { BODY_BY_REFERENCE, ChannelRefusal, type ChannelHub } from '../nodes/channel-hub.ts';
 import { PeriodicTask } from '../engine/periodic-task.ts';
 import { commandStatus, decideDispatch, type OutcomeCounts } from '../engine/rate-control.ts';
 import { appendEvent } from '../events/event-store.ts';
@@ -55,6 +55,13 @@ export class CommandDispatcher {
     });
     deps.hub.handle('invocation-output', async (peer, body) => this.receiveOutput(peer, body));
     deps.hub.handle('invocation-result', async (peer, body) => this.receiveResult(peer, body));
+    // A queued send-command stores no body of its own: its command's row is the body, the
+    // same for every node (10,000 copies of a document are not written for a fan-out).
+    deps.hub.storedBodies('send-command', async (row) => {
+      const ids = parseInvocationMessageId(row.message_id);
+      const command = ids && await findCommand(this.deps.db, ids.commandId);
+      return command ? sendCommandBody(command, Number(row.created_at)) : undefined;
+    });
   }
 
   /** Resumes every command that is not terminal (after a restart) and starts the deadline loop. */
@@ -129,7 +136,7 @@ export class CommandDispatcher {
         for (const instanceId of terminated) this.publishInvocation(command, { instanceId, status: 'Cancelled', statusDetails: 'Terminated' }, at);
       } else if (decision.start > 0) {
         const body = sendCommandBody(command, at);
-        const sent = await claimAndSend(db, { command, count: decision.start, now: at, body: () => body, offline: (id) => !this.deps.hub.isConnected(id) });
+        const sent = await claimAndSend(db, { command, count: decision.start, now: at, body: () => BODY_BY_REFERENCE, offline: (id) => !this.deps.hub.isConnected(id) });
         this.deps.hub.push(sent.map((r) => ({ messageId: r.message_id!, instanceId: r.instance_id, type: 'send-command' as const, body })));
         for (const r of sent) this.publishInvocation(command, { instanceId: r.instance_id, status: r.status, statusDetails: r.status }, at);
       } else {
@@ -330,7 +337,10 @@ export function countsOf(c: CommandRow): OutcomeCounts {
   };
 }
 
-/** The send-command body of a command (the same for each of its nodes), as JSON text. */
+/**
+ * The send-command body of a command (the same for each of its nodes), as JSON text; `sentAt`
+ * is when the invocations were claimed (the queued message's created_at).
+ */
 function sendCommandBody(command: CommandRow, sentAt: number): string {
   return JSON.stringify({
     commandId: command.command_id,

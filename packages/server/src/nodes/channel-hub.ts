@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import { decodeFrame, encodeFrame, MAX_FRAME_BYTES, type ChannelMessages, type ChannelMessageType, type MessageFrame } from '@bosun/protocol';
 import type { Logger } from '../logger.ts';
 import type { Db } from '../store/store.ts';
+import type { ChannelMessagesTable } from '../store/schema.ts';
 import { ackMessages, enqueueMessage, findMessage, pendingMessages } from './nodes-store.ts';
 
 /** Who is at the other end of a channel: fixed by the credentials that opened it. */
@@ -32,6 +33,19 @@ export const CLOSE = {
   shuttingDown: 1001,
 } as const;
 
+/**
+ * The `body` of a queued message whose body is kept elsewhere by the capability that queued
+ * it (e.g. a send-command's body is its command's row, the same for 10,000 nodes): the hub
+ * asks that capability's `storedBodies` resolver for it when it sends the message again.
+ */
+export const BODY_BY_REFERENCE = '';
+
+/**
+ * Rebuilds the body (JSON text) of a queued message stored with BODY_BY_REFERENCE; undefined
+ * when what it referred to is gone (the message is then not sent).
+ */
+export type BodyResolver = (row: ChannelMessagesTable) => Promise<string | undefined>;
+
 /** How many recent message ids per node are remembered for de-duplication. */
 const SEEN_IDS_PER_NODE = 64;
 
@@ -51,6 +65,7 @@ interface Connection {
 export class ChannelHub {
   private readonly connections = new Map<string, Connection>();
   private readonly handlers = new Map<string, MessageHandler<never>>();
+  private readonly resolvers = new Map<string, BodyResolver>();
   /** Recent ids per node; survives reconnection (not a server restart: handlers are idempotent). */
   private readonly seen = new Map<string, Map<string, Promise<void>>>();
   private readonly ackListeners: ((instanceId: string, messageId: string, now: number) => void)[] = [];
@@ -65,6 +80,12 @@ export class ChannelHub {
     this.handlers.set(type, handler as MessageHandler<never>);
   }
 
+  /** Where the bodies of queued messages of `type` stored as BODY_BY_REFERENCE come from. */
+  storedBodies(type: ChannelMessageType, resolver: BodyResolver): void {
+    if (this.resolvers.has(type)) throw new Error(`a body resolver for channel message type ${type} is already registered`);
+    this.resolvers.set(type, resolver);
+  }
+
   /**
    * Called after a node's ack of one of our queued messages is recorded (e.g. Run Command
    * moves the invocation to InProgress). Listeners must not throw.
@@ -76,11 +97,12 @@ export class ChannelHub {
   /**
    * Pushes messages the caller already queued in `channel_messages` (in its own
    * transaction) to the nodes that are connected; the others get them when they reconnect.
+   * `body` is the JSON text sent (messages sharing one body share one string).
    */
   push(messages: readonly { messageId: string; instanceId: string; type: ChannelMessageType; body: string }[]): void {
     for (const m of messages) {
       const connection = this.connections.get(m.instanceId);
-      if (connection) connection.socket.send(`{"k":"msg","id":${JSON.stringify(m.messageId)},"type":${JSON.stringify(m.type)},"body":${m.body}}`);
+      if (connection) connection.socket.send(messageFrame(m.messageId, m.type, m.body));
     }
   }
 
@@ -114,14 +136,21 @@ export class ChannelHub {
     this.connections.clear();
   }
 
-  /** Takes over a freshly opened, authenticated socket. */
-  async accept(socket: WebSocket, peer: ChannelPeer): Promise<void> {
+  /**
+   * Takes over a freshly opened, authenticated socket. Its listeners are attached at once,
+   * before anything is awaited: a node sends as soon as the socket opens (its first heartbeat,
+   * results it kept), and a frame arriving before a listener would be lost. What arrives is
+   * handled, in order, once `ready` (e.g. the route's write that marks the node alive) resolves;
+   * the queue is flushed after it too.
+   */
+  async accept(socket: WebSocket, peer: ChannelPeer, ready: Promise<void> = Promise.resolve()): Promise<void> {
     const previous = this.connections.get(peer.instanceId);
     const connection: Connection = { socket, peer };
     this.connections.set(peer.instanceId, connection);
     if (previous) previous.socket.close(CLOSE.replaced, 'replaced by a newer connection of this node');
     socket.on('message', (data: Buffer, isBinary: boolean) => {
-      void this.receive(connection, data, isBinary).catch((error: unknown) => {
+      // When `ready` fails the caller closes the socket: what arrived meanwhile is not handled.
+      void ready.then(() => this.receive(connection, data, isBinary), () => undefined).catch((error: unknown) => {
         if (error instanceof ChannelRefusal) return this.refuse(connection, CLOSE.policy, error.message);
         this.options.logger.error({ err: error, instanceId: peer.instanceId }, 'channel message could not be handled; closing the connection');
         socket.close(1011, 'internal error');
@@ -131,6 +160,7 @@ export class ChannelHub {
       if (this.connections.get(peer.instanceId) === connection) this.connections.delete(peer.instanceId);
     });
     socket.on('error', (error) => this.options.logger.warn({ err: error, instanceId: peer.instanceId }, 'channel socket error'));
+    await ready;
     await this.flushQueue(connection);
   }
 
@@ -161,7 +191,13 @@ export class ChannelHub {
 
   private async flushQueue(connection: Connection): Promise<void> {
     for (const row of await pendingMessages(this.options.db, connection.peer.instanceId, 1000)) {
-      connection.socket.send(encodeFrame({ k: 'msg', id: row.message_id, type: row.type as ChannelMessageType, body: JSON.parse(row.body) as never }));
+      const resolver = row.body === BODY_BY_REFERENCE ? this.resolvers.get(row.type) : undefined;
+      const body = resolver ? await resolver(row) : row.body;
+      if (body === undefined || body === BODY_BY_REFERENCE) {
+        this.options.logger.warn({ instanceId: connection.peer.instanceId, messageId: row.message_id }, `queued ${row.type} message ${row.message_id} has no body any more; not sent`);
+        continue;
+      }
+      connection.socket.send(messageFrame(row.message_id, row.type, body));
     }
   }
 
@@ -204,4 +240,9 @@ export class ChannelHub {
     await handled;
     if (connection.socket.readyState === connection.socket.OPEN) connection.socket.send(encodeFrame({ k: 'ack', id: frame.id }));
   }
+}
+
+/** A `msg` frame around a body that is already JSON text (encodeFrame's output for the same message). */
+function messageFrame(messageId: string, type: string, body: string): string {
+  return `{"k":"msg","id":${JSON.stringify(messageId)},"type":${JSON.stringify(type)},"body":${body}}`;
 }

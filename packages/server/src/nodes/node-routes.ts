@@ -163,8 +163,9 @@ export function nodeRoutes(options: NodeRoutesOptions) {
       },
     }, (socket, req) => {
       const peer = (req as FastifyRequest & { bosunPeer?: { accountId: string; instanceId: string } }).bosunPeer!;
-      void touchInstance(db, peer.instanceId, options.now())
-        .then(() => hub.accept(socket, peer))
+      // The hub listens at once (a frame sent right after the upgrade must not be lost while
+      // the store marks the node alive); it handles frames once that write is done.
+      hub.accept(socket, peer, touchInstance(db, peer.instanceId, options.now()))
         .catch((error: unknown) => {
           logger.error({ err: error, instanceId: peer.instanceId }, 'node channel could not be opened');
           socket.close(1011, 'internal error');

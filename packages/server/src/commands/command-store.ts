@@ -89,7 +89,8 @@ export async function activeCommandIds(db: Db): Promise<string[]> {
   return rows.map((r) => r.command_id);
 }
 
-export interface CommandQuery {
+/** The filters ListCommands and ListCommandInvocations share. */
+interface CommandFilters {
   readonly accountId: string;
   readonly commandId?: string;
   readonly instanceId?: string;
@@ -99,9 +100,12 @@ export interface CommandQuery {
   readonly statusDetails?: readonly string[];
   readonly documentName?: string;
   readonly executionStage?: 'Executing' | 'Complete';
+  readonly limit: number;
+}
+
+export interface CommandQuery extends CommandFilters {
   /** Continue after this (requested_at, command_id), newest first. */
   readonly after?: { readonly at: number; readonly commandId: string };
-  readonly limit: number;
 }
 
 /** An account's commands, newest first. */
@@ -127,19 +131,9 @@ export async function listCommands(db: Db, q: CommandQuery): Promise<CommandRow[
   return rows.map(normaliseCommand);
 }
 
-export interface InvocationQuery {
-  readonly accountId: string;
-  readonly commandId?: string;
-  readonly instanceId?: string;
-  readonly invokedAfter?: number;
-  readonly invokedBefore?: number;
-  readonly statuses?: readonly string[];
-  readonly statusDetails?: readonly string[];
-  readonly documentName?: string;
-  readonly executionStage?: 'Executing' | 'Complete';
+export interface InvocationQuery extends CommandFilters {
   /** Continue after this (command_id, instance_id). */
   readonly after?: { readonly commandId: string; readonly instanceId: string };
-  readonly limit: number;
 }
 
 export type InvocationWithCommand = InvocationRow & Pick<CommandRow, 'document_name' | 'document_version' | 'comment' | 'requested_at' | 'service_role' | 'notification_config' | 'cloudwatch_output_config' | 'output_s3_region' | 'output_s3_bucket_name' | 'output_s3_key_prefix'>;

@@ -45,6 +45,23 @@ export function ssmClientFor(config: ApiConfig): SSMClient {
   return new SSMClient({ endpoint: config.endpoint, region: config.region, credentials: config.credentials, maxAttempts: 3 });
 }
 
+/**
+ * Runs `work` with an SSM client for `config` and closes the client after. An AWS error
+ * (one with `$metadata`) becomes a plain `Name: message` error, as the CLI prints them.
+ */
+export async function withSsmClient<T>(config: ApiConfig, work: (ssm: SSMClient) => Promise<T>): Promise<T> {
+  const ssm = ssmClientFor(config);
+  try {
+    return await work(ssm);
+  } catch (error) {
+    const e = error as { name?: string; message?: string; $metadata?: unknown };
+    if (e.$metadata) throw new Error(`${e.name}: ${e.message}`);
+    throw error;
+  } finally {
+    ssm.destroy();
+  }
+}
+
 /** The `export NAME=value` lines of an env file; empty when there is none. */
 function readEnvFile(file: string): Record<string, string> {
   if (!fs.existsSync(file)) return {};

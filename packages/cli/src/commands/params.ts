@@ -5,7 +5,7 @@ import {
   type ParameterMetadata, type ParameterType,
 } from '@aws-sdk/client-ssm';
 import { DEFAULT_RETENTION_DAYS, getAccountOption, listDeletedParameters, restoreDeletedParameter, RETENTION_OPTION, setAccountOption } from '@bosun/server';
-import { addApiFlags, resolveApiConfig, ssmClientFor, type ApiFlags } from '../api-client.ts';
+import { addApiFlags, resolveApiConfig, withSsmClient, type ApiFlags } from '../api-client.ts';
 import { UsageError } from '../config.ts';
 import { formatTable } from '../table.ts';
 import { withStore } from './common.ts';
@@ -19,7 +19,7 @@ export function paramsCommand(): Command {
   addApiFlags(params.command('ls').argument('[path]', 'only parameters under this path (at any depth)')
     .description('List parameters (name, type, version, tier, last change).'))
     .action(async (pathArg: string | undefined, flags: ApiFlags) => {
-      await withClient(flags, async (ssm) => {
+      await withSsmClient(resolveApiConfig(flags), async (ssm) => {
         const rows: ParameterMetadata[] = [];
         const filters = pathArg && pathArg !== '/' ? [{ Key: 'Path', Option: 'Recursive', Values: [pathArg] }] : undefined;
         for await (const page of paginateDescribeParameters({ client: ssm }, { ParameterFilters: filters })) rows.push(...(page.Parameters ?? []));
@@ -39,7 +39,7 @@ export function paramsCommand(): Command {
     .option('--decrypt', 'show the decrypted value of a SecureString')
     .option('--value-only', 'print only the value (for scripts)'))
     .action(async (name: string, flags: ApiFlags & { decrypt?: boolean; valueOnly?: boolean }) => {
-      await withClient(flags, async (ssm) => {
+      await withSsmClient(resolveApiConfig(flags), async (ssm) => {
         const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: Boolean(flags.decrypt) }));
         const p = out.Parameter!;
         const value = p.Type === 'SecureString' && !flags.decrypt ? HIDDEN : p.Value ?? '';
@@ -62,7 +62,7 @@ export function paramsCommand(): Command {
     .action(async (name: string, valueArg: string, flags: ApiFlags & { type?: string; overwrite?: boolean; description?: string; keyId?: string; tier?: string }) => {
       const value = valueArg === '-' ? fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '') : valueArg;
       if (flags.type && !['String', 'StringList', 'SecureString'].includes(flags.type)) throw new UsageError(`--type must be String, StringList or SecureString (got '${flags.type}')`);
-      await withClient(flags, async (ssm) => {
+      await withSsmClient(resolveApiConfig(flags), async (ssm) => {
         const out = await ssm.send(new PutParameterCommand({
           Name: name, Value: value, Type: (flags.type ?? (flags.overwrite ? undefined : 'String')) as ParameterType | undefined,
           Overwrite: flags.overwrite, Description: flags.description, KeyId: flags.keyId, Tier: flags.tier as 'Standard' | undefined,
@@ -97,7 +97,7 @@ export function paramsCommand(): Command {
         });
         return;
       }
-      await withClient(flags, async (ssm) => {
+      await withSsmClient(resolveApiConfig(flags), async (ssm) => {
         const rows: string[][] = [];
         for await (const page of paginateGetParameterHistory({ client: ssm }, { Name: name, WithDecryption: Boolean(flags.decrypt) })) {
           for (const p of page.Parameters ?? []) {
@@ -110,7 +110,7 @@ export function paramsCommand(): Command {
 
   addApiFlags(params.command('rm').argument('<name>').description('Delete a parameter (its versions are kept for restore during the retention period).'))
     .action(async (name: string, flags: ApiFlags) => {
-      await withClient(flags, async (ssm) => {
+      await withSsmClient(resolveApiConfig(flags), async (ssm) => {
         await ssm.send(new DeleteParameterCommand({ Name: name }));
         process.stdout.write(`Deleted ${name}. Its history is kept: bosun params restore ${name}\n`);
       });
@@ -145,19 +145,6 @@ export function paramsCommand(): Command {
     });
 
   return params;
-}
-
-async function withClient(flags: ApiFlags, work: (ssm: ReturnType<typeof ssmClientFor>) => Promise<void>): Promise<void> {
-  const ssm = ssmClientFor(resolveApiConfig(flags));
-  try {
-    await work(ssm);
-  } catch (error) {
-    const e = error as { name?: string; message?: string; $metadata?: unknown };
-    if (e.$metadata) throw new Error(`${e.name}: ${e.message}`);
-    throw error;
-  } finally {
-    ssm.destroy();
-  }
 }
 
 function accountOf(flags: { accountId?: string; dataDir?: string }): string {

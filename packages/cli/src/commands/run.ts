@@ -3,7 +3,7 @@ import https from 'node:https';
 import { Command } from 'commander';
 import { SendCommandCommand, type SendCommandCommandInput, type Target } from '@aws-sdk/client-ssm';
 import { signRequest } from '@bosun/agent';
-import { addApiFlags, resolveApiConfig, ssmClientFor, type ApiConfig, type ApiFlags } from '../api-client.ts';
+import { addApiFlags, resolveApiConfig, withSsmClient, type ApiConfig, type ApiFlags } from '../api-client.ts';
 import { UsageError } from '../config.ts';
 import { progressBar } from '../progress.ts';
 import { formatTable } from '../table.ts';
@@ -52,17 +52,7 @@ Exit status: 0 when every node succeeded, 1 when any failed, timed out or was ca
     .action(async (commandWords: string[], flags: RunFlags) => {
       const input = sendCommandInput(commandWords, flags);
       const config = resolveApiConfig(flags);
-      const ssm = ssmClientFor(config);
-      let commandId: string;
-      try {
-        commandId = (await ssm.send(new SendCommandCommand(input))).Command!.CommandId!;
-      } catch (error) {
-        const e = error as { name?: string; message?: string; $metadata?: unknown };
-        if (e.$metadata) throw new Error(`${e.name}: ${e.message}`);
-        throw error;
-      } finally {
-        ssm.destroy();
-      }
+      const commandId = await withSsmClient(config, async (ssm) => (await ssm.send(new SendCommandCommand(input))).Command!.CommandId!);
       if (!flags.follow) {
         process.stdout.write(`${commandId}\n`);
         return;

@@ -417,9 +417,7 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
       permissions: onDocument('ssm:ModifyDocumentPermission'),
       resources: documentResource,
       async handle(ctx, input) {
-        if (input.PermissionType !== 'Share') {
-          throw awsError('InvalidPermissionType', `PermissionType ${String(input.PermissionType)} is not valid; the only permission type is Share.`);
-        }
+        requireSharePermissionType(input.PermissionType);
         const found = await ownDocument(ctx, input.Name, `You can't share ${input.Name}: documents that AWS owns are already available to every account.`);
         const normalize = (ids: readonly string[] | undefined) => [...new Set((ids ?? []).map((id) => (id.toLowerCase() === 'all' ? 'all' : id)))];
         const add = normalize(input.AccountIdsToAdd);
@@ -464,9 +462,7 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
       permissions: onDocument('ssm:DescribeDocumentPermission'),
       resources: documentResource,
       async handle(ctx, input) {
-        if (input.PermissionType !== 'Share') {
-          throw awsError('InvalidPermissionType', `PermissionType ${String(input.PermissionType)} is not valid; the only permission type is Share.`);
-        }
+        requireSharePermissionType(input.PermissionType);
         const found = await ownDocument(ctx, input.Name, `${input.Name} is owned by AWS and available to every account; it has no permissions to describe.`);
         const permissions = await getPermissions(db, ctx.principal.accountId, found.doc.name);
         const result = page(permissions, (p) => `${String(p.created_at).padStart(15, '0')}:${p.shared_with}`, { nextToken: input.NextToken, maxResults: input.MaxResults ?? 200 });
@@ -478,4 +474,9 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
       },
     }),
   ];
+}
+
+/** `Share` is the only PermissionType of the document permission operations. */
+function requireSharePermissionType(type: string | undefined): void {
+  if (type !== 'Share') throw awsError('InvalidPermissionType', `PermissionType ${String(type)} is not valid; the only permission type is Share.`);
 }

@@ -8,8 +8,7 @@
  * load generator profiles each measured window alone, without start-up or seeding.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { profileOnSignal } from './lib/profile-on-signal.ts';
 import { adminBootstrap, createLogger, rootKeyFromBase64, startServer } from '@bosun/server';
 
 const [kind, location, profileFile] = process.argv.slice(2);
@@ -27,24 +26,4 @@ process.once('SIGTERM', () => {
   server.close().finally(() => process.exit(0));
 });
 
-if (profileFile) {
-  const session = new Session();
-  session.connect();
-  let profiling = false;
-  process.on('SIGUSR2', () => {
-    void (async () => {
-      if (!profiling) {
-        profiling = true;
-        await session.post('Profiler.setSamplingInterval', { interval: 500 });
-        await session.post('Profiler.enable');
-        await session.post('Profiler.start');
-        process.stdout.write('profiling\n');
-        return;
-      }
-      profiling = false;
-      const { profile } = await session.post('Profiler.stop');
-      fs.writeFileSync(profileFile, JSON.stringify(profile));
-      process.stdout.write('profiled\n');
-    })();
-  });
-}
+if (profileFile) profileOnSignal(profileFile, { samplingIntervalUs: 500 });

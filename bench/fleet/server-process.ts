@@ -5,8 +5,8 @@
 // the next SIGUSR2 stops it, writes the profile to that file and prints `profiled`: the
 // benchmark profiles its measured window alone, without registrations.
 import fs from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import path from 'node:path';
+import { profileOnSignal } from '../lib/profile-on-signal.ts';
 import { createLogger, ensureRootKeyFile, startServer } from '@bosun/server';
 
 const [dataDir, port, databaseUrl] = process.argv.slice(2);
@@ -19,23 +19,4 @@ process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
 
 const profileFile = process.env.BOSUN_BENCH_PROFILE_FILE;
-if (profileFile) {
-  const session = new Session();
-  session.connect();
-  let profiling = false;
-  process.on('SIGUSR2', () => {
-    void (async () => {
-      if (!profiling) {
-        profiling = true;
-        await session.post('Profiler.enable');
-        await session.post('Profiler.start');
-        process.stdout.write('profiling\n');
-        return;
-      }
-      profiling = false;
-      const { profile } = await session.post('Profiler.stop');
-      fs.writeFileSync(profileFile, JSON.stringify(profile));
-      process.stdout.write('profiled\n');
-    })();
-  });
-}
+if (profileFile) profileOnSignal(profileFile);

@@ -142,7 +142,7 @@ for (const engine of engines) {
       await t.close();
       const parts = await storeContents(t);
       const names = parts.map((p) => p.where);
-      if (engine.name === 'sqlite') assert.ok(names.includes('bosun.db'));
+      if (engine.name === 'sqlite') assert.ok(names.includes('bosun.db') && names.includes('bosun-audit.db'), `files found: ${names.join(', ')}`);
       else assert.ok(names.includes('audit_events') && names.includes('access_keys'), `tables found: ${names.join(', ')}`);
       assert.ok(parts.some((p) => p.content.includes(accessKeyId)), 'the store holds the access key id (the search reads the right data)');
       assert.deepEqual(parts.flatMap((p) => findLeaks(p.where, p.content, canaries)), []);

@@ -137,7 +137,7 @@ describe('bosun dev', () => {
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^OK: \d+ events verified\. Chain head: event \d+, hash [0-9a-f]{64}$/m);
 
-    const db = new Database(path.join(dataDir, 'bosun.db'));
+    const db = new Database(path.join(dataDir, 'bosun-audit.db'));
     let eventId: string;
     try {
       const row = db.prepare('SELECT event_id, record FROM audit_events WHERE seq = 2').get() as { event_id: string; record: string };

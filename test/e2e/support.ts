@@ -575,11 +575,11 @@ export interface StorePart {
 
 /**
  * Everything a closed test server's store holds, as canary tests search it: the bytes of
- * bosun.db and its -wal/-shm files, or every row of every table of its PostgreSQL schema.
+ * bosun.db, the audit file bosun-audit.db and their -wal/-shm files, or every row of every table of its PostgreSQL schema.
  */
 export async function storeContents(target: TestServer): Promise<StorePart[]> {
   if (target.dataDir) {
-    return fs.readdirSync(target.dataDir).filter((f) => f.startsWith('bosun.db'))
+    return fs.readdirSync(target.dataDir).filter((f) => f.startsWith('bosun.db') || f.startsWith('bosun-audit.db'))
       .map((file) => ({ where: file, content: fs.readFileSync(path.join(target.dataDir!, file)) }));
   }
   const client = new pg.Client({ connectionString: target.databaseUrl });

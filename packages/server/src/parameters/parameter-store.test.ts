@@ -129,21 +129,27 @@ describe('parameter reads on SQLite: what only an embedded store has', () => {
 });
 
 describe('SQLite checkpoints on a worker thread', () => {
-  test('the worker copies the WAL into the database file, and closing removes the WAL', async () => {
+  test('the worker copies the WAL into the database file and the audit file, and closing removes both WALs', async () => {
     const store = await (await import('../store/store.ts')).openStore({ dataDir: fs.mkdtempSync('/tmp/bosun-checkpoint-'), backgroundCheckpoints: true });
     const file = store.dialect.location;
+    const auditFile = store.dialect.auditFile!;
     try {
-      const start = fs.statSync(file).size;
+      const start = { main: fs.statSync(file).size, audit: fs.statSync(auditFile).size };
       const big = 'x'.repeat(2000);
       store.dialect.embedded!.transaction((q) => {
-        for (let i = 0; i < 500; i++) q.run('insert into audit_resources (seq, resource_type, resource_name) values (?, ?, ?)', [i, 't', big]);
+        for (let i = 0; i < 500; i++) {
+          q.run('insert into audit_resources (seq, resource_type, resource_name) values (?, ?, ?)', [i, 't', big]);
+          q.run('insert into server_meta (key, value) values (?, ?)', [`k${i}`, big]);
+        }
       });
       // The main connection's own checkpoints wait for 100,000 pages: only the worker moves these.
-      await eventually(async () => fs.statSync(file).size, (size) => size > start + 500 * 2000);
+      await eventually(async () => fs.statSync(file).size, (size) => size > start.main + 500 * 2000);
+      await eventually(async () => fs.statSync(auditFile).size, (size) => size > start.audit + 500 * 2000);
     } finally {
       await store.close();
     }
     assert.equal(fs.existsSync(`${file}-wal`), false, 'the WAL is gone once the store is closed');
+    assert.equal(fs.existsSync(`${auditFile}-wal`), false, 'the audit file\'s WAL is gone once the store is closed');
     fs.rmSync(file.slice(0, file.lastIndexOf('/')), { recursive: true, force: true });
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { EmbeddedTransactions, StoreDialect } from './dialects/dialect.ts';
 import { postgresDialect } from './dialects/postgres.ts';
 import { sqliteDialect } from './dialects/sqlite.ts';
+import { moveAuditTablesToAuditFile } from './audit-file.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 
@@ -24,6 +25,12 @@ export interface OpenStoreOptions {
   readonly migrate?: boolean;
   /** SQLite: WAL checkpoints on a worker thread, off the main thread's commits (the server's choice). Default false. */
   readonly backgroundCheckpoints?: boolean;
+  /**
+   * SQLite: keep the audit trail in a file of its own beside the main one (`sqliteAuditFile`),
+   * which the server's audit writer commits to from a worker thread. Default true; tests turn it
+   * off to make a store of the earlier layout.
+   */
+  readonly separateAuditFile?: boolean;
 }
 
 /** Opens the store named by the options and brings its schema up to date. */
@@ -42,6 +49,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (options.migrate !== false) {
     try {
       await migrateToLatest(db);
+      if (dialect.auditFile) await moveAuditTablesToAuditFile(db);
     } catch (error) {
       await store.close();
       throw error;
@@ -67,15 +75,25 @@ export function sqliteFile(dataDir: string): string {
   return path.join(dataDir, 'bosun.db');
 }
 
+/** The audit trail's file beside the SQLite file `file`: `bosun.db` → `bosun-audit.db`. */
+export function sqliteAuditFile(file: string): string {
+  return /\.db$/.test(file) ? file.replace(/\.db$/, '-audit.db') : `${file}-audit`;
+}
+
 function chooseDialect(options: OpenStoreOptions): StoreDialect {
   if (options.databaseUrl) {
     if (/^postgres(ql)?:\/\//.test(options.databaseUrl)) return postgresDialect({ url: options.databaseUrl });
-    if (options.databaseUrl.startsWith('sqlite:')) return sqliteDialect({ file: options.databaseUrl.slice('sqlite:'.length), backgroundCheckpoints: options.backgroundCheckpoints });
+    if (options.databaseUrl.startsWith('sqlite:')) return sqliteOn(options.databaseUrl.slice('sqlite:'.length), options);
     throw new Error(`Unsupported database URL '${options.databaseUrl.split('@').pop()}': use postgres://user@host:5432/db or sqlite:/path/to/file.db`);
   }
   if (!options.dataDir) throw new Error('No store given: pass --data-dir DIR (SQLite) or --database postgres://...');
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  return sqliteDialect({ file: sqliteFile(options.dataDir), backgroundCheckpoints: options.backgroundCheckpoints });
+  return sqliteOn(sqliteFile(options.dataDir), options);
+}
+
+function sqliteOn(file: string, options: OpenStoreOptions): StoreDialect {
+  const auditFile = options.separateAuditFile === false || file === ':memory:' ? undefined : sqliteAuditFile(file);
+  return sqliteDialect({ file, auditFile, backgroundCheckpoints: options.backgroundCheckpoints });
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<void> {

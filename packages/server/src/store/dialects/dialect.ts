@@ -11,6 +11,8 @@ export interface StoreDialect {
   readonly rowLocks: boolean;
   /** Where the data lives, for messages (a file path or a URL without its password). */
   readonly location: string;
+  /** SQLite: the file of the audit trail, attached to the connection as schema `audit` (store/audit-file.ts). */
+  readonly auditFile?: string;
   /**
    * An embedded engine (SQLite) can also run a transaction synchronously, without the
    * promise hops of Kysely's driver: the audit writer, on every call's path, uses it.

@@ -10,7 +10,8 @@ import { Worker } from 'node:worker_threads';
  * an audit batch. Measured on the audit insert pattern, checkpoints were a quarter of the cost of
  * a commit, and a p99 spike every few thousand calls.
  *
- * This worker opens its own connection to the same file and runs PASSIVE checkpoints every
+ * This worker opens its own connection to the same file (and the audit file, attached: a
+ * checkpoint without a schema name covers every attached file) and runs PASSIVE checkpoints every
  * `intervalMs`: they never block the writer or readers, and never wait for locks (frames a
  * reader still needs stay for the next round). While it runs, the main connection's automatic
  * checkpoints are off; if the worker fails, they are turned back on, so the WAL cannot grow
@@ -26,6 +27,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 0');
+if (workerData.auditFile) db.prepare('attach database ? as audit').run(workerData.auditFile);
 let stopping = false;
 const tick = () => {
   if (stopping) return;
@@ -46,9 +48,9 @@ parentPort.on('message', (message) => {
  * Starts the checkpoint worker for `file`. `onFailure` runs if the worker dies (the caller
  * turns the main connection's automatic checkpoints back on).
  */
-export function startCheckpointer(file: string, options: { intervalMs?: number; onFailure: (error: Error) => void }): Checkpointer {
+export function startCheckpointer(file: string, auditFile: string | undefined, options: { intervalMs?: number; onFailure: (error: Error) => void }): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, intervalMs: options.intervalMs ?? 100 } });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, auditFile, driver, intervalMs: options.intervalMs ?? 100 } });
   // The worker must not keep the process alive on its own.
   worker.unref();
   let stopped = false;

@@ -12,6 +12,12 @@ export interface SqliteOptions {
    * The server turns it on; short-lived tools leave it off. Default false.
    */
   readonly backgroundCheckpoints?: boolean;
+  /**
+   * A second file for the audit trail, attached to the connection as schema `audit`
+   * (store/audit-file.ts). Absent: the audit tables stay in the main file (':memory:' stores,
+   * tests of the earlier layout).
+   */
+  readonly auditFile?: string;
 }
 
 /** How long an answer of `pragma data_version` (commits by other connections) is reused, ms. */
@@ -38,9 +44,14 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
   // pushed the pages of hot reads (a parameter, a key) out, and each read went back to the WAL
   // or the file. 64 MB keeps them (it is a ceiling, not an allocation).
   db.pragma('cache_size = -65536');
+  if (options.auditFile && options.file !== ':memory:') {
+    db.prepare('attach database ? as audit').run(options.auditFile);
+    db.pragma('audit.journal_mode = WAL');
+    db.pragma('audit.synchronous = NORMAL');
+  }
   let checkpointer: Checkpointer | undefined;
   if (options.backgroundCheckpoints && options.file !== ':memory:') {
-    checkpointer = startCheckpointer(options.file, {
+    checkpointer = startCheckpointer(options.file, options.auditFile, {
       onFailure: () => {
         checkpointer = undefined;
         if (db.open) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
@@ -76,6 +87,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     kysely: new SqliteDialect({ database: withStatementCache(db, STATEMENT_CACHE_SIZE, writes) }),
     rowLocks: false,
     location: options.file,
+    auditFile: options.file !== ':memory:' ? options.auditFile : undefined,
     async beforeClose() {
       // The worker's connection closes first, so that the main one, closing last, checkpoints
       // everything and removes the WAL.

@@ -39,9 +39,10 @@ function plainJson(value: unknown): unknown {
     const encoded = plainJson(item);
     if (encoded === UNKNOWN) return UNKNOWN;
     if (encoded !== item) {
-      // defineProperty: a key such as "__proto__" stays a plain member, as in the original.
       out ??= { ...(value as Record<string, unknown>) };
-      Object.defineProperty(out, key, { value: encoded, enumerable: true, writable: true, configurable: true });
+      // "__proto__" through defineProperty, so that it stays a plain member, as in the original.
+      if (key === '__proto__') Object.defineProperty(out, key, { value: encoded, enumerable: true, writable: true, configurable: true });
+      else out[key] = encoded;
     }
   }
   return out ?? value;

@@ -48,6 +48,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     db.prepare('attach database ? as audit').run(options.auditFile);
     db.pragma('audit.journal_mode = WAL');
     db.pragma('audit.synchronous = NORMAL');
+    db.pragma('audit.cache_size = -65536');
   }
   let checkpointer: Checkpointer | undefined;
   if (options.backgroundCheckpoints && options.file !== ':memory:') {

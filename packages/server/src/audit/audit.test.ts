@@ -163,3 +163,31 @@ for (const target of storeTargets) {
     });
   });
 }
+
+for (const target of storeTargets) {
+  describe(`two audit writers on one ${target.name} store`, { skip: target.skip }, () => {
+    let store: TestStore;
+    const key = chainKey(fixtures.rootKey());
+    before(async () => { store = await target.open(); });
+    after(async () => { await store?.destroy(); });
+
+    test('writers taking turns and writing at once keep one unbroken chain (a writer whose expected head moved starts again from the real one)', async () => {
+      const a = new AuditWriter({ store, key, maxBatch: 5 });
+      const b = new AuditWriter({ store, key, maxBatch: 3 });
+      let n = 0;
+      for (let round = 0; round < 6; round++) {
+        // In turns: each writer's head is stale after the other's batch.
+        await Promise.all(Array.from({ length: 4 }, () => a.append(entry(++n))));
+        await Promise.all(Array.from({ length: 4 }, () => b.append(entry(++n))));
+        // At once: batches of both in flight together.
+        await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? a : b).append(entry(++n))));
+      }
+      const rows = await store.db.selectFrom('audit_events').select(['seq', 'event_id']).orderBy('seq').execute();
+      assert.deepEqual(rows.map((r) => Number(r.seq)), Array.from({ length: n }, (_, i) => i + 1));
+      assert.equal(new Set(rows.map((r) => r.event_id)).size, n, 'every event once');
+      const result = await verifyAuditChain(store.db, key);
+      assert.equal(result.ok, true, result.problem?.message);
+      assert.equal(result.checked, n);
+    });
+  });
+}

@@ -1,5 +1,6 @@
-import type { Store } from '../store/store.ts';
-import type { AuditEventsTable, AuditResourcesTable } from '../store/schema.ts';
+import { sql, type Transaction } from 'kysely';
+import type { Db, Store } from '../store/store.ts';
+import type { AuditEventsTable, AuditResourcesTable, Database } from '../store/schema.ts';
 import { chainHash, type ChainKey } from './chain.ts';
 import { indexColumns, type AuditResource, type CloudTrailRecord } from './record.ts';
 
@@ -91,7 +92,25 @@ export class AuditWriter {
       });
       return;
     }
-    await store.db.transaction().execute(async (tx) => {
+    if (store.dialect.rowLocks) {
+      // PostgreSQL, usually: one statement on the head this writer wrote last (no transaction,
+      // no locking read first); when another writer has moved the head, the locking way below.
+      const predicted = this.predictedHead;
+      if (predicted) {
+        const rows = chainRows(key, predicted, entries);
+        if (rows.events.length <= 200 && rows.resources.length <= 500) {
+          this.predictedHead = rows.head;
+          try {
+            await appendIfHeadIs(store.db, predicted, rows);
+            return;
+          } catch (error) {
+            if (this.predictedHead === rows.head) this.predictedHead = undefined;
+            if (!headMoved(error)) throw error;
+          }
+        }
+      }
+    }
+    const written = await store.db.transaction().execute(async (tx) => {
       let headQuery = tx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
       // Replicas sharing PostgreSQL take turns on the chain head.
       if (store.dialect.rowLocks) headQuery = headQuery.forUpdate();
@@ -99,19 +118,52 @@ export class AuditWriter {
       if (store.dialect.rowLocks && rows.events.length <= 200 && rows.resources.length <= 500) {
         // PostgreSQL: the events, their resources and the new head in one statement (data-modifying
         // CTEs), one round trip instead of three, inside the transaction that locked the head.
-        const withEvents = tx.with('events', (db) => db.insertInto('audit_events').values(rows.events));
-        const statement = rows.resources.length > 0
-          ? withEvents.with('resources', (db) => db.insertInto('audit_resources').values(rows.resources)).updateTable('audit_head')
-          : withEvents.updateTable('audit_head');
-        await statement.set(rows.head).where('id', '=', 1).execute();
-        return;
+        await appendStatement(tx, rows).execute();
+        return rows.head;
       }
       // 13 columns a row: 200 rows stay far below SQLite's bound-parameter limit.
       for (let i = 0; i < rows.events.length; i += 200) await tx.insertInto('audit_events').values(rows.events.slice(i, i + 200)).execute();
       for (let i = 0; i < rows.resources.length; i += 500) await tx.insertInto('audit_resources').values(rows.resources.slice(i, i + 500)).execute();
       await tx.updateTable('audit_head').set(rows.head).where('id', '=', 1).execute();
+      return rows.head;
     });
+    if (store.dialect.rowLocks && this.predictedHead === undefined) this.predictedHead = written;
   }
+
+  /** PostgreSQL: the head after the last batch this writer sent, while it expects to be the only writer. */
+  private predictedHead: { seq: number; hash: string } | undefined;
+}
+
+/**
+ * PostgreSQL: appends the batch in one statement, committed on its own, provided the chain head
+ * is still `expected`: one round trip, where the locking way takes four (begin, the head read
+ * for update, the append, commit), which left the server idle while its batch went back and
+ * forth. The head's update waits for the row lock of another writer's batch still committing,
+ * then checks the head that batch wrote; a different head aborts the whole statement (nothing of
+ * it is kept) with division_by_zero: `headMoved`. (The zero depends on the row: a constant one
+ * would be folded by the planner and always fail.)
+ */
+async function appendIfHeadIs(db: Db, expected: { seq: number; hash: string }, rows: ChainRows): Promise<void> {
+  await appendStatement(db, rows)
+    .where(sql<boolean>`case when seq = ${expected.seq} and hash = ${expected.hash} then true else 1 / (seq - seq) = 1 end`)
+    .execute();
+}
+
+/** PostgreSQL: the events, their resources and the new head as one statement (data-modifying CTEs). */
+function appendStatement(db: Db | Transaction<Database>, rows: ChainRows) {
+  const withEvents = db.with('events', (d) => d.insertInto('audit_events').values(rows.events));
+  const statement = rows.resources.length > 0
+    ? withEvents.with('resources', (d) => d.insertInto('audit_resources').values(rows.resources)).updateTable('audit_head')
+    : withEvents.updateTable('audit_head');
+  return statement.set(rows.head).where('id', '=', 1);
+}
+
+type ChainRows = ReturnType<typeof chainRows>;
+
+/** The head was not the expected one: another writer appended (or a batch before this one failed). */
+function headMoved(error: unknown): boolean {
+  const e = error as { code?: string; table?: string };
+  return e?.code === '22012' || (e?.code === '23505' && (e.table === 'audit_events' || e.table === 'audit_resources'));
 }
 
 const EVENT_COLUMNS = [

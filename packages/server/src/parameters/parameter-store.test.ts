@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
 import { sqliteFile } from '../store/store.ts';
 import { fixtures } from '../testing/fixtures.ts';
-import { openSqliteTestStore, storeTargets, type TestStore } from '../testing/stores.ts';
+import { openPostgresTestStore, openSqliteTestStore, postgresUrl, storeTargets, type TestStore } from '../testing/stores.ts';
+import { skipUnless } from '../testing/requirements.ts';
 import { getCurrent, listCurrent, putVersion, type VersionRow } from './parameter-store.ts';
 
 const T0 = Date.UTC(2026, 10, 26, 6, 0, 0);
@@ -125,6 +127,92 @@ describe('parameter reads on SQLite: what only an embedded store has', () => {
     assert.equal(stamp(), before);
     embedded.transaction((q) => q.run("with t as (select 1) update parameter_versions set value = value where name = '/none'", []));
     assert.notEqual(stamp(), before);
+  });
+});
+
+describe('parameter reads on PostgreSQL: the cache and what ends it', { skip: skipUnless(postgresUrl !== undefined, 'BOSUN_TEST_DATABASE_URL is not set') }, () => {
+  let store: TestStore;
+  let account: string;
+  /** Runs SQL on a connection of its own (another replica or tool, as far as the store knows). */
+  const elsewhere = async (text: string, params: unknown[] = [], options: { quiet?: boolean } = {}) => {
+    const client = new pg.Client({ connectionString: store.location.databaseUrl });
+    await client.connect();
+    try {
+      // session_replication_role = replica: the triggers do not fire, so no notification is sent.
+      if (options.quiet) await client.query('set session_replication_role = replica');
+      await client.query(text, params);
+    } finally {
+      await client.end();
+    }
+  };
+  const listener = async () => {
+    const client = new pg.Client({ connectionString: store.location.databaseUrl });
+    await client.connect();
+    try {
+      return (await client.query<{ pid: number }>("select pid from pg_stat_activity where query = 'listen bosun_changes' and datname = current_database()")).rows.map((r) => r.pid);
+    } finally {
+      await client.end();
+    }
+  };
+  /**
+   * Whether a read of `name` is answered from the cache right now: a write that sends no
+   * notification, made between two reads, goes unseen by the second.
+   */
+  let quietWrites = 0;
+  const unseenQuietWrite = async (name: string) => {
+    const first = (await getCurrent(store.db, account, name))?.value;
+    await elsewhere('update parameter_versions set value = $1 where name = $2', [`quiet-${++quietWrites}`, name], { quiet: true });
+    const second = (await getCurrent(store.db, account, name))?.value;
+    return { first, second, cached: first === second };
+  };
+  before(async () => {
+    store = await openPostgresTestStore();
+    account = (await fixtures.account(store, fixtures.rootKey(), { now: T0 })).accountId;
+  });
+  after(async () => {
+    await store?.destroy();
+  });
+
+  test('a read is answered from the cache: a write that sends no notification is not seen', async () => {
+    await putVersion(store.db, row(account, '/pg/a', 1, 'one'), {});
+    // The notification of this process's own commit arrives a moment later and ends the cache once.
+    const probe = await eventually(() => unseenQuietWrite('/pg/a'), (r) => r.cached);
+    assert.notEqual(probe.first, undefined);
+    const inDatabase = `quiet-${quietWrites}`;
+    assert.equal((await listCurrent(store.db, account, { parent: '/pg', limit: 10 })).find((r) => r.name === '/pg/a')?.value, inDatabase, 'a list not read before comes from the database');
+    await elsewhere("update parameter_versions set value = 'announced' where name = '/pg/a'");
+    await eventually(() => getCurrent(store.db, account, '/pg/a'), (r) => r?.value === 'announced');
+  });
+
+  test("another replica's commit is read once its notification arrives", async () => {
+    await putVersion(store.db, row(account, '/pg/b', 1, 'one'), {});
+    assert.equal((await getCurrent(store.db, account, '/pg/b'))?.value, 'one');
+    await elsewhere("update parameter_versions set value = 'from-elsewhere' where name = '/pg/b'");
+    await eventually(() => getCurrent(store.db, account, '/pg/b'), (r) => r?.value === 'from-elsewhere');
+  });
+
+  test('a write of this process is read at once, and only once its transaction has committed', async () => {
+    await putVersion(store.db, row(account, '/pg/c', 1, 'one'), {});
+    assert.equal((await getCurrent(store.db, account, '/pg/c'))?.value, 'one');
+    await store.db.transaction().execute(async (tx) => {
+      await tx.updateTable('parameter_versions').set({ value: 'two' }).where('name', '=', '/pg/c').execute();
+      // Read (and possibly cached) outside the transaction, before it commits: the old row.
+      assert.equal((await getCurrent(store.db, account, '/pg/c'))?.value, 'one');
+    });
+    assert.equal((await getCurrent(store.db, account, '/pg/c'))?.value, 'two', 'the commit ended the cached row at once');
+  });
+
+  test('while the listening connection is down nothing is cached, and caching resumes after it reconnects', async () => {
+    await putVersion(store.db, row(account, '/pg/d', 1, 'one'), {});
+    await eventually(() => unseenQuietWrite('/pg/d'), (r) => r.cached);
+    const pids = await listener();
+    assert.ok(pids.length > 0, 'the store listens');
+    await elsewhere('select pg_terminate_backend(pid) from unnest($1::int[]) as pid', [pids]);
+    // While it is down (the store notices at once or within moments) every read goes to the database...
+    await eventually(() => unseenQuietWrite('/pg/d'), (r) => !r.cached);
+    // ...and once it is back, reads are cached again.
+    await eventually(() => unseenQuietWrite('/pg/d'), (r) => r.cached, 5_000);
+    assert.ok((await listener()).length > 0, 'the store listens again');
   });
 });
 

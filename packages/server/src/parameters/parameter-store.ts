@@ -12,17 +12,19 @@ import type { Database, DeletedParametersTable, ParameterVersionsTable } from '.
 export type VersionRow = ParameterVersionsTable;
 
 /**
- * Current versions as read, on SQLite, kept until parameter_versions changes (store/read-cache.ts):
+ * Current versions as read, kept until parameter_versions changes (store/read-cache.ts):
  * GetParameter and GetParametersByPath answer from memory. Rows from it are shared: never change one.
  */
 const currentReads = new WeakMap<Db, ReadCache>();
 const CURRENT_SQL = 'select * from parameter_versions where account_id = ? and name = ? and is_current = ?';
 
 export async function getCurrent(db: Db, accountId: string, name: string): Promise<VersionRow | undefined> {
-  // The read of every GetParameter: on SQLite a prepared statement, cached; on PostgreSQL the fixed text, not built each time.
-  const cached = readCacheOf(db, currentReads, ['parameter_versions']).read(db, `current\0${accountId}\0${name}`, (q) => q.get<VersionRow>(CURRENT_SQL, [accountId, name, 1]));
+  // The read of every GetParameter, cached: on SQLite a prepared statement; on PostgreSQL the fixed text, not built each time.
+  const cache = readCacheOf(db, currentReads, ['parameter_versions']);
+  const key = `current\0${accountId}\0${name}`;
+  const cached = cache.read(db, key, (q) => q.get<VersionRow>(CURRENT_SQL, [accountId, name, 1]));
   if (cached) return cached.value;
-  return (await queryRows<VersionRow>(db, CURRENT_SQL, [accountId, name, 1]))[0];
+  return cache.readAsync(db, key, async () => (await queryRows<VersionRow>(db, CURRENT_SQL, [accountId, name, 1]))[0]);
 }
 
 export async function getVersions(db: Db, accountId: string, name: string): Promise<VersionRow[]> {
@@ -125,9 +127,11 @@ export async function listCurrent(db: Db, accountId: string, options: ListOption
   }
   params.push(options.limit);
   text += ' order by name limit ?';
-  const cached = readCacheOf(db, currentReads, ['parameter_versions']).read(db, `${text}\0${params.join('\0')}`, (q) => q.all<VersionRow>(text, params));
+  const cache = readCacheOf(db, currentReads, ['parameter_versions']);
+  const key = `${text}\0${params.join('\0')}`;
+  const cached = cache.read(db, key, (q) => q.all<VersionRow>(text, params));
   if (cached) return cached.value;
-  return queryRows<VersionRow>(db, text, params);
+  return cache.readAsync(db, key, () => queryRows<VersionRow>(db, text, params));
 }
 
 /** Replaces a parameter's tags (AddTagsToResource / RemoveTagsFromResource). */

@@ -1,18 +1,21 @@
 import { CompiledQuery, PostgresAdapter } from 'kysely';
 import type { EmbeddedSql } from './dialects/dialect.ts';
-import { embeddedReads, type Db } from './store.ts';
+import { embeddedReads, remoteChangeStamps, type Db } from './store.ts';
 
 /**
- * Results of hot reads on an embedded (SQLite) store, kept while the tables they read have not
- * changed. Validity is not a guess or a TTL: every write to those tables made on the store's
- * connection, and every commit made by another connection or process, changes the dialect's
- * change stamp (`EmbeddedTransactions.changeStamp`), and a changed stamp empties the cache.
- * So a cached answer is the one the database would give now (for a commit by another process,
- * such as a CLI on the same file, within the millisecond the stamp reuses SQLite's data_version).
+ * Results of hot reads, kept while the tables they read have not changed. Validity is not a
+ * guess or a TTL: it is the store's change stamp for those tables, and a changed stamp empties
+ * the cache.
  *
- * PostgreSQL has no such cache: replicas share the database, and another replica's write would
- * go unseen; asking the database whether anything changed costs the round trip the read itself
- * costs. `read` then returns undefined and the caller queries through Kysely.
+ * - SQLite (`read`): every write to those tables made on the store's connection, and every commit
+ *   made by another connection or process (SQLite's data_version, asked at most once a
+ *   millisecond), changes the stamp. A cached answer is the one the database would give now.
+ * - PostgreSQL (`readAsync`): this process's writes change the stamp when they commit; the
+ *   commits of other replicas and tools are heard through LISTEN/NOTIFY a moment after they
+ *   commit (store/dialects/postgres.ts). So a replica answers its own writes at once and another
+ *   replica's within that moment, which is the consistency AWS's Parameter Store gives (its
+ *   reads are eventually consistent). While the listening connection is down nothing is cached.
+ *   A value loaded while the stamp changed is not kept.
  *
  * Cached values are shared between callers: they must not be changed.
  */
@@ -36,6 +39,25 @@ export class ReadCache {
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(key, value);
     return { value };
+  }
+
+  /** PostgreSQL: the value of `key`, loaded with `load` when not cached; loaded every time where the store cannot tell changes. */
+  async readAsync<T>(db: Db, key: string, load: () => Promise<T>): Promise<T> {
+    const stampOf = remoteChangeStamps(db);
+    const stamp = stampOf?.(this.tables);
+    if (!stampOf || stamp === undefined) return load();
+    if (stamp !== this.stamp) {
+      this.entries.clear();
+      this.stamp = stamp;
+    }
+    if (this.entries.has(key)) return this.entries.get(key) as T;
+    const value = await load();
+    // Kept only if nothing changed while it was read (it may be older than a commit made meanwhile).
+    if (stampOf(this.tables) === stamp && this.stamp === stamp) {
+      if (this.entries.size >= this.maxEntries) this.entries.clear();
+      this.entries.set(key, value);
+    }
+    return value;
   }
 }
 

@@ -46,6 +46,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     },
   };
   if (dialect.embedded) embeddedByDb.set(db, dialect.embedded);
+  if (dialect.changeStamp) stampsByDb.set(db, dialect.changeStamp.bind(dialect));
   if (options.migrate !== false) {
     try {
       await migrateToLatest(db);
@@ -59,6 +60,15 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
 }
 
 const embeddedByDb = new WeakMap<Db, EmbeddedTransactions>();
+const stampsByDb = new WeakMap<Db, (tables: readonly string[]) => string | undefined>();
+
+/**
+ * PostgreSQL: the change stamp of the store behind `db` (`StoreDialect.changeStamp`); undefined
+ * for a transaction (`tx` is not the store's `db`) and for SQLite (see `embeddedReads`).
+ */
+export function remoteChangeStamps(db: Db): ((tables: readonly string[]) => string | undefined) | undefined {
+  return stampsByDb.get(db);
+}
 
 /**
  * The synchronous SQL of the store behind `db` when it is embedded (SQLite) and no transaction

@@ -18,6 +18,13 @@ export interface StoreDialect {
    * promise hops of Kysely's driver: the audit writer, on every call's path, uses it.
    */
   readonly embedded?: EmbeddedTransactions;
+  /**
+   * PostgreSQL: like `EmbeddedTransactions.changeStamp`, from this process's own writes (counted
+   * when they commit) and from the commits of other processes, heard through LISTEN/NOTIFY
+   * (migration 0008's triggers), so a moment after they commit. Undefined while the listening
+   * connection is down: then nothing may be cached.
+   */
+  changeStamp?(tables: readonly string[]): string | undefined;
   /** Stops what the dialect runs beside the connection (SQLite's checkpoint worker); `Store.close` calls it first. */
   beforeClose?(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { EmbeddedSql, StoreDialect } from './dialect.ts';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.ts';
+import { WriteCounter } from './write-counter.ts';
 
 export interface SqliteOptions {
   /** Path of the database file; ':memory:' for a throwaway store. */
@@ -142,35 +143,4 @@ function withStatementCache(db: BetterSqlite3.Database, limit: number, writes: W
       return statement;
     },
   };
-}
-
-/**
- * Counts the writes made on this connection, by table, from the text of each statement as it
- * is run (read once per distinct text): `insert into "t"`, `update "t"`, `delete from "t"`.
- * Reads and transaction control count nothing; a write whose table is not recognised counts
- * under '*', which every table's readers must also watch.
- */
-class WriteCounter {
-  private readonly tableOf = new Map<string, string | null>();
-  private readonly counts = new Map<string, number>();
-
-  note(text: string): void {
-    let table = this.tableOf.get(text);
-    if (table === undefined) {
-      table = writtenTable(text);
-      if (this.tableOf.size > 10_000) this.tableOf.clear();
-      this.tableOf.set(text, table);
-    }
-    if (table !== null) this.counts.set(table, (this.counts.get(table) ?? 0) + 1);
-  }
-
-  of(table: string): number {
-    return this.counts.get(table) ?? 0;
-  }
-}
-
-function writtenTable(text: string): string | null {
-  if (/^\s*(select|begin|commit|end|rollback|savepoint|release|pragma|explain)\b/i.test(text)) return null;
-  const match = /^\s*(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+["`]?(\w+)["`]?/i.exec(text);
-  return match ? match[1] : '*';
 }

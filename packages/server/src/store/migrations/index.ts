@@ -6,6 +6,7 @@ import * as m0004 from './0004-parameters.ts';
 import * as m0005 from './0005-nodes.ts';
 import * as m0006 from './0006-documents.ts';
 import * as m0007 from './0007-commands.ts';
+import * as m0008 from './0008-change-notifications.ts';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so that the server can be
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0005-nodes': m0005,
   '0006-documents': m0006,
   '0007-commands': m0007,
+  '0008-change-notifications': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -91,7 +91,16 @@ export async function run(argv: string[]): Promise<void> {
       await server.cleanup();
     }
   }
-  process.stdout.write(`\nGoals (sqlite, 64 clients): GetParameter ≥ ${GOALS.GetParameter}/s, SecureString with decryption ≥ ${GOALS['GetParameter SecureString']}/s, p99 < 20 ms. Load average: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; cores: ${os.cpus().length}.\n`);
+  process.stdout.write(`\nGoals (issue #3, 64 clients): GetParameter ≥ ${GOALS.GetParameter}/s, SecureString with decryption ≥ ${GOALS['GetParameter SecureString']}/s, p99 < 20 ms. Load average: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; cores: ${os.cpus().length}.\n`);
+  for (const store of flags.stores) {
+    const verdicts = [['GetParameter String', GOALS.GetParameter], ['GetParameter SecureString decrypted', GOALS['GetParameter SecureString']]].flatMap(([name, goal]) => {
+      const r = results.find((x) => x.store === store && x.scenario === name);
+      if (!r) return [];
+      const met = r.callsPerSec >= Number(goal) && r.p99Ms < 20;
+      return [`${name} ${met ? 'met' : 'missed'} (${r.callsPerSec.toFixed(0)}/s, p99 ${r.p99Ms.toFixed(1)} ms)`];
+    });
+    if (verdicts.length > 0) process.stdout.write(`  ${store}: ${verdicts.join('; ')}\n`);
+  }
   const dir = path.join(HERE, 'results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `params-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

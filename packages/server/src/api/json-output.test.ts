@@ -30,3 +30,17 @@ test('encodeOutput leaves its input as it was', () => {
   assert.ok(output.Parameter.Blob instanceof Uint8Array);
   assert.equal(output.List[0], when);
 });
+
+test('a frozen output, and a frozen part of one, is written as its unfrozen copy, every time', () => {
+  const when = new Date(Date.UTC(2026, 10, 26, 6, 0, 0));
+  const parameter = Object.freeze({ Name: '/a', Type: 'String', Value: 'v', Version: 1, LastModifiedDate: when, ARN: 'arn:aws:ssm:us-east-1:111122223333:parameter/a', DataType: 'text' });
+  const whole = Object.freeze({ Parameter: parameter });
+  const page = { Parameters: [parameter, { ...parameter, Name: '/b' }], NextToken: 'n' };
+  for (let i = 0; i < 3; i++) {
+    assert.equal(encodeOutput(whole), encodeJson({ Parameter: { ...parameter } }));
+    assert.equal(encodeOutput(page), encodeJson({ Parameters: [{ ...parameter }, { ...parameter, Name: '/b' }], NextToken: 'n' }));
+  }
+  // Another frozen object with other contents is written as itself, not as the first one.
+  const other = Object.freeze({ Parameter: Object.freeze({ ...parameter, Value: 'w' }) });
+  assert.match(encodeOutput(other), /"Value":"w"/);
+});

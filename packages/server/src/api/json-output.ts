@@ -10,8 +10,26 @@ import { encodeJson } from '@bosun/protocol';
  */
 export function encodeOutput(value: unknown): string {
   if (value === undefined) return '{}';
+  const frozen = isFrozenObject(value);
+  if (frozen) {
+    const known = encodedFrozen.get(value);
+    if (known !== undefined) return known;
+  }
   const plain = plainJson(value);
-  return plain === UNKNOWN ? encodeJson(value) : JSON.stringify(plain);
+  const text = plain === UNKNOWN ? encodeJson(value) : JSON.stringify(plain);
+  if (frozen) encodedFrozen.set(value, text);
+  return text;
+}
+
+/**
+ * Answers that handlers keep and hand out again (a parameter as read from the cache) are frozen,
+ * and a frozen value is taken to be unchanging all the way down: it is converted and encoded once.
+ */
+const encodedFrozen = new WeakMap<object, string>();
+const plainFrozen = new WeakMap<object, unknown>();
+
+function isFrozenObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && Object.isFrozen(value);
 }
 
 const UNKNOWN = Symbol('unknown');
@@ -32,6 +50,16 @@ function plainJson(value: unknown): unknown {
     return out ?? value;
   }
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function' || Object.getPrototypeOf(value) !== Object.prototype) return UNKNOWN;
+  if (Object.isFrozen(value)) {
+    if (plainFrozen.has(value)) return plainFrozen.get(value);
+    const plain = plainObject(value);
+    plainFrozen.set(value, plain);
+    return plain;
+  }
+  return plainObject(value);
+}
+
+function plainObject(value: object): unknown {
   let out: Record<string, unknown> | undefined;
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;

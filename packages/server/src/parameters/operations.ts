@@ -34,6 +34,9 @@ const MAX_TAGS = MAX_PARAMETER_TAGS;
 export function parameterOperations(deps: ParameterDeps): Operation[] {
   const { db, keys, region } = deps;
   const arnOf = (ctx: CallContext, name: string) => parameterArn(region, ctx.principal.accountId, name);
+  /** Answers made once per cached row (see toParameter), and GetParameter's output around each. */
+  const answered = new WeakMap<VersionRow, ssm.Parameter>();
+  const getParameterOutputs = new WeakMap<ssm.Parameter, ssm.GetParameterResult>();
   const context = (ctx: CallContext, name: string) => ({ PARAMETER_ARN: arnOf(ctx, name) });
   const caller = (ctx: CallContext) => ({ principal: ctx.principal, now: ctx.now });
 
@@ -94,7 +97,15 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
   }
 
   async function toParameter(ctx: CallContext, row: VersionRow, withDecryption: boolean | undefined, selector?: string): Promise<ssm.Parameter> {
-    return {
+    // Nothing of the call changes the answer for a row read from the cache (store/read-cache.ts)
+    // unless a value is decrypted or a selector named: made once per row, frozen (the pipeline
+    // then encodes it once too). Decrypted values are never kept.
+    const reusable = !selector && (row.type !== 'SecureString' || !withDecryption) && row.account_id === ctx.principal.accountId;
+    if (reusable) {
+      const known = answered.get(row);
+      if (known) return known;
+    }
+    const parameter: ssm.Parameter = {
       Name: row.name,
       Type: row.type,
       Value: await valueOf(ctx, row, withDecryption),
@@ -104,6 +115,8 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
       ARN: arnOf(ctx, row.name),
       DataType: row.data_type,
     };
+    if (reusable) answered.set(row, Object.freeze(parameter));
+    return parameter;
   }
 
   function policiesOf(row: VersionRow): ssm.ParameterInlinePolicy[] {
@@ -258,7 +271,10 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
       async handle(ctx, input) {
         const parameter = await getOne(ctx, input.Name, input.WithDecryption);
         if (!parameter) throw awsError('ParameterNotFound', `Parameter ${plainName(input.Name)} not found.`);
-        return { Parameter: parameter };
+        if (!Object.isFrozen(parameter)) return { Parameter: parameter };
+        let output = getParameterOutputs.get(parameter);
+        if (!output) getParameterOutputs.set(parameter, output = Object.freeze({ Parameter: parameter }));
+        return output;
       },
     }),
 

@@ -108,13 +108,23 @@ export async function run(argv: string[]): Promise<void> {
   process.stdout.write(`Results: ${path.relative(process.cwd(), file)}\n`);
 }
 
-interface Scenario { name: string; target: string; body: string; ok(text: string): boolean }
+interface Scenario {
+  name: string; target: string; body: string; ok(text: string): boolean;
+  /** Bodies to send in turn instead of `body` (each call takes the next). */
+  bodies?: readonly string[];
+}
 
 function scenarios(): Scenario[] {
   return [
     // The request pipeline alone (SigV4, audit, one indexed read): what every call costs before Parameter Store's own work.
     { name: 'GetServiceSetting (pipeline baseline)', target: 'AmazonSSM.GetServiceSetting', body: JSON.stringify({ SettingId: '/ssm/parameter-store/high-throughput-enabled' }), ok: (t) => t.includes('"SettingValue"') },
     { name: 'GetParameter String', target: 'AmazonSSM.GetParameter', body: JSON.stringify({ Name: '/bench/plain' }), ok: (t) => t.includes('"Value":"plain-value"') },
+    // The same call over 100 parameters in turn: each audit event indexes another resource name.
+    {
+      name: 'GetParameter String, 100 names', target: 'AmazonSSM.GetParameter', body: JSON.stringify({ Name: '/bench/tree/p000' }),
+      bodies: Array.from({ length: 100 }, (_, i) => JSON.stringify({ Name: `/bench/tree/p${String(i).padStart(3, '0')}` })),
+      ok: (t) => /"Value":"v\d+"/.test(t),
+    },
     { name: 'GetParameter SecureString decrypted', target: 'AmazonSSM.GetParameter', body: JSON.stringify({ Name: '/bench/secure', WithDecryption: true }), ok: (t) => t.includes('"Value":"secure-value"') },
     { name: 'GetParametersByPath (page of 10)', target: 'AmazonSSM.GetParametersByPath', body: JSON.stringify({ Path: '/bench/tree' }), ok: (t) => (t.match(/"Name":/g) ?? []).length === 10 },
   ];
@@ -135,13 +145,15 @@ async function seed(client: Client): Promise<void> {
 async function measure(client: Client, scenario: Scenario, clients: number, seconds: number) {
   const latencies: number[] = [];
   let errors = 0;
+  let sent = 0;
   const end = performance.now() + seconds * 1000;
   const connections = await Promise.all(Array.from({ length: clients }, () => RawConnection.open(client.endpoint)));
   const worker = async (connection: RawConnection) => {
     while (performance.now() < end) {
       const start = performance.now();
       try {
-        const res = await connection.request(await client.requestBytes(scenario.target, scenario.body));
+        const body = scenario.bodies ? scenario.bodies[sent++ % scenario.bodies.length] : scenario.body;
+        const res = await connection.request(await client.requestBytes(scenario.target, body));
         if (res.status !== 200 || !scenario.ok(res.text)) errors++;
         else latencies.push(performance.now() - start);
       } catch {

@@ -102,7 +102,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const operations: Operation[] = [
     ...settingsOperations({ db: store.db }),
-    lookupEventsOperation({ db: store.db }),
+    lookupEventsOperation({ db: store.db, foldedResourceNames: store.dialect.auditFile !== undefined }),
     ...iamOperations({ db: store.db, rootKey: options.rootKey, authorizer, forgetKey: (id) => keyRing.forget(id) }),
     ...stsOperations({ db: store.db, rootKey: options.rootKey, authorizer }),
     ...kmsOperations({ db: store.db, keys }),

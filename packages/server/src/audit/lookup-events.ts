@@ -4,6 +4,8 @@ import type { Db } from '../store/store.ts';
 
 export interface LookupDeps {
   readonly db: Db;
+  /** SQLite's audit file: resource names are found in the folded index (store/audit-file.ts). */
+  readonly foldedResourceNames?: boolean;
 }
 
 /** CloudTrail event history covers the last 90 days. */
@@ -50,7 +52,14 @@ export function lookupEventsOperation(deps: LookupDeps): Operation {
           query = query.where('read_only', '=', value === 'true' ? 1 : 0);
         } else if (attribute.AttributeKey === 'ResourceName' || attribute.AttributeKey === 'ResourceType') {
           const column = attribute.AttributeKey === 'ResourceName' ? 'resource_name' : 'resource_type';
-          query = query.where('audit_events.seq', 'in', (eb) => eb.selectFrom('audit_resources').select('audit_resources.seq').where(column, '=', value));
+          if (column === 'resource_name' && deps.foldedResourceNames) {
+            // SQLite's audit file: the folded name index, and the events not folded yet (store/audit-file.ts).
+            query = query.where('audit_events.seq', 'in', (eb) => eb.selectFrom('audit_resource_names').select('audit_resource_names.seq').where('resource_name', '=', value)
+              .unionAll(eb.selectFrom('audit_resources').select('audit_resources.seq').where('resource_name', '=', value)
+                .where('audit_resources.seq', '>', eb.selectFrom('audit_resource_fold').select('audit_resource_fold.seq').where('id', '=', 1))));
+          } else {
+            query = query.where('audit_events.seq', 'in', (eb) => eb.selectFrom('audit_resources').select('audit_resources.seq').where(column, '=', value));
+          }
         } else {
           query = query.where(attributeColumns[attribute.AttributeKey], '=', value);
         }

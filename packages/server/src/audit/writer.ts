@@ -1,4 +1,5 @@
 import { CompiledQuery } from 'kysely';
+import { foldResourceNames, RESOURCE_FOLD_EVERY } from '../store/audit-file.ts';
 import type { Db, Store } from '../store/store.ts';
 import type { AuditEventsTable, AuditResourcesTable } from '../store/schema.ts';
 import { chainHash, type ChainKey } from './chain.ts';
@@ -89,6 +90,8 @@ export class AuditWriter {
           sql.run(insertText('audit_resources', RESOURCE_COLUMNS, count), params);
         });
         sql.run('update audit_head set seq = ?, hash = ? where id = 1', [rows.head.seq, rows.head.hash]);
+        // The audit file's resource-name index is filled in sorted folds (store/audit-file.ts).
+        if (store.dialect.auditFile && rows.head.seq >= this.nextFoldAt) this.nextFoldAt = foldResourceNames(sql, rows.head.seq) + RESOURCE_FOLD_EVERY;
       });
       return;
     }
@@ -129,6 +132,9 @@ export class AuditWriter {
     });
     if (store.dialect.rowLocks && this.predictedHead === undefined) this.predictedHead = written;
   }
+
+  /** SQLite audit file: the sequence number at which this writer next folds resource names. */
+  private nextFoldAt = 0;
 
   /** PostgreSQL: the head after the last batch this writer sent, while it expects to be the only writer. */
   private predictedHead: { seq: number; hash: string } | undefined;

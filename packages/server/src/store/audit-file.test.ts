@@ -8,18 +8,21 @@ import { chainKey } from '../audit/chain.ts';
 import { buildRecord } from '../audit/record.ts';
 import { verifyAuditChain } from '../audit/verify.ts';
 import { AuditWriter } from '../audit/writer.ts';
+import { lookupEventsOperation } from '../audit/lookup-events.ts';
+import type { CallContext } from '../api/operation.ts';
+import { RESOURCE_FOLD_EVERY } from './audit-file.ts';
 import { fixtures } from '../testing/fixtures.ts';
 import { openStore, sqliteAuditFile, sqliteFile } from './store.ts';
 
 const key = chainKey(fixtures.rootKey());
 
-function entry(n: number) {
+function entry(n: number, resourceName = `/p/${n}`) {
   const record = buildRecord({
     eventTime: Date.UTC(2026, 10, 26, 6, 0, n), eventSource: 'ssm.amazonaws.com', eventName: 'GetParameter', region: 'us-east-1',
     sourceIp: '127.0.0.1', userAgent: 'test', requestId: `req-${n}`, eventId: `evt-${n}`, readOnly: true,
     accountId: '111122223333', requestParameters: { name: `/p/${n}` }, responseElements: null, resources: [],
   });
-  return { record, resources: [{ type: 'AWS::SSM::Parameter', name: `/p/${n}` }] };
+  return { record, resources: [{ type: 'AWS::SSM::Parameter', name: resourceName }] };
 }
 
 /** The tables of one SQLite file, read on a connection of its own (no attached files). */
@@ -54,7 +57,7 @@ describe('the SQLite audit file', () => {
       await store.close();
     }
     assert.deepEqual(tablesOf(sqliteFile(dataDir)), []);
-    assert.deepEqual(tablesOf(sqliteAuditFile(sqliteFile(dataDir))), ['audit_events', 'audit_head', 'audit_resources']);
+    assert.deepEqual(tablesOf(sqliteAuditFile(sqliteFile(dataDir))), ['audit_events', 'audit_head', 'audit_resource_fold', 'audit_resource_names', 'audit_resources']);
     const db = new BetterSqlite3(sqliteAuditFile(sqliteFile(dataDir)), { readonly: true });
     try {
       const row = db.prepare('select seq, rowid as id from audit_events').get() as { seq: number; id: number };
@@ -109,5 +112,70 @@ describe('the SQLite audit file', () => {
       main.close();
     }
     await assert.rejects(openStore({ dataDir }), /Both the main SQLite file and the audit file hold audit tables/);
+  });
+
+  test('resource names are folded into their index in batches, and LookupEvents by ResourceName finds folded and unfolded events alike', async () => {
+    const dataDir = newDir();
+    const store = await openStore({ dataDir });
+    try {
+      const writer = new AuditWriter({ store, key, maxBatch: 100 });
+      const total = RESOURCE_FOLD_EVERY + 700;
+      for (let n = 1; n <= total; n += 100) {
+        await Promise.all(Array.from({ length: Math.min(100, total - n + 1) }, (_, i) => writer.append(entry(n + i, `/p/name-${(n + i) % 37}`))));
+      }
+      const fold = Number((await store.db.selectFrom('audit_resource_fold').select('seq').executeTakeFirstOrThrow()).seq);
+      assert.ok(fold >= RESOURCE_FOLD_EVERY && fold < total, `some events are folded and some are not yet (fold at ${fold} of ${total})`);
+      const folded = await store.db.selectFrom('audit_resource_names').select(['resource_name', 'seq']).execute();
+      assert.equal(folded.length, fold, 'every folded event has its name in the index, once');
+      assert.ok(folded.every((r) => Number(r.seq) <= fold));
+
+      const lookup = lookupEventsOperation({ db: store.db, foldedResourceNames: true });
+      const ctx = { principal: { accountId: '111122223333' }, now: Date.UTC(2026, 10, 27), region: 'us-east-1', requestId: 'r', sourceIp: '127.0.0.1' } as unknown as CallContext;
+      const found: number[] = [];
+      let token: string | undefined;
+      do {
+        const page = await lookup.handle(ctx, { LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: '/p/name-5' }], StartTime: new Date(Date.UTC(2026, 10, 26)), MaxResults: 50, NextToken: token } as never) as { Events: { EventId: string }[]; NextToken?: string };
+        found.push(...page.Events.map((e) => Number(e.EventId.slice('evt-'.length))));
+        token = page.NextToken;
+      } while (token);
+      const expected = Array.from({ length: total }, (_, i) => i + 1).filter((n) => n % 37 === 5).reverse();
+      assert.deepEqual(found, expected);
+      assert.ok(expected.some((n) => n <= fold) && expected.some((n) => n > fold), 'the name has events on both sides of the fold');
+      assert.equal((await verifyAuditChain(store.db, key)).ok, true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('an audit file without the folded name index gets one, holding every event it has', async () => {
+    const dataDir = newDir();
+    const store = await openStore({ dataDir });
+    try {
+      const writer = new AuditWriter({ store, key });
+      await Promise.all(Array.from({ length: 30 }, (_, i) => writer.append(entry(i + 1))));
+    } finally {
+      await store.close();
+    }
+    // The layout of the audit file before the fold: names indexed in place.
+    const file = new BetterSqlite3(sqliteAuditFile(sqliteFile(dataDir)));
+    try {
+      file.exec('drop table audit_resource_names; drop table audit_resource_fold; create index audit_resources_name on audit_resources (resource_name, seq)');
+    } finally {
+      file.close();
+    }
+    const reopened = await openStore({ dataDir });
+    try {
+      const names = await reopened.db.selectFrom('audit_resource_names').select(['resource_name', 'seq']).orderBy('seq').execute();
+      assert.deepEqual(names.map((r) => [r.resource_name, Number(r.seq)]), Array.from({ length: 30 }, (_, i) => [`/p/${i + 1}`, i + 1]));
+      assert.equal(Number((await reopened.db.selectFrom('audit_resource_fold').select('seq').executeTakeFirstOrThrow()).seq), 30);
+    } finally {
+      await reopened.close();
+    }
+    const check = new BetterSqlite3(sqliteAuditFile(sqliteFile(dataDir)), { readonly: true });
+    try {
+      assert.equal((check.prepare("select count(*) as n from sqlite_master where name = 'audit_resources_name'").get() as { n: number }).n, 0, 'the index in place is gone');
+    } finally {
+      check.close();
+    }
   });
 });

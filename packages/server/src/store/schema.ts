@@ -53,6 +53,16 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+export interface AuditResourceNamesTable {
+  resource_name: string;
+  seq: number;
+}
+
+export interface AuditResourceFoldTable {
+  id: number;
+  seq: number;
+}
+
 export interface AuditResourcesTable {
   seq: number;
   resource_type: string;
@@ -173,6 +183,10 @@ export interface Database {
   audit_events: AuditEventsTable;
   audit_resources: AuditResourcesTable;
   audit_head: AuditHeadTable;
+  /** SQLite's audit file only (store/audit-file.ts): the resource-name index, filled in sorted batches. */
+  audit_resource_names: AuditResourceNamesTable;
+  /** SQLite's audit file only: the last event whose resources are in audit_resource_names. */
+  audit_resource_fold: AuditResourceFoldTable;
   server_meta: ServerMetaTable;
   session_credentials: SessionCredentialsTable;
   iam_groups: IamGroupsTable;

@@ -49,6 +49,8 @@ export class KeyService {
   private readonly rows = new Map<string, { row: KmsKeysTable; until: number }>();
   private readonly aliases = new Map<string, { keyId: string; until: number }>();
   private readonly material = new Map<string, Buffer>();
+  /** Data keys of stored envelopes, opened (see ViaService.reuseAs). */
+  private readonly openedDataKeys = new Map<string, Buffer>();
   private readonly creatingManaged = new Map<string, Promise<string>>();
   private readonly cacheMs: number;
 
@@ -277,9 +279,17 @@ export class KeyService {
     }
     if (!(options.viaService && key.row.key_manager === 'AWS')) await this.authorize(caller, 'kms:Decrypt', key);
     this.usable(key);
+    // A data key opened before for the same envelope and context (checked above: the key is still
+    // there, usable and allowed) is the same bytes again.
+    const known = options.reuseAs === undefined ? undefined : this.openedDataKeys.get(options.reuseAs);
+    if (known) return { plaintext: known, key };
     const material = await this.materialOf(key.row.key_id, header.keyVersion);
     const plaintext = material ? decryptBlob(blob, material, context) : undefined;
     if (!plaintext) throw invalidCiphertext();
+    if (options.reuseAs !== undefined) {
+      if (this.openedDataKeys.size >= 10_000) this.openedDataKeys.clear();
+      this.openedDataKeys.set(options.reuseAs, plaintext);
+    }
     return { plaintext, key };
   }
 
@@ -305,7 +315,7 @@ export class KeyService {
     const bytes = Buffer.from(envelope, 'base64');
     const dataKeyBlob = envelopeDataKeyBlob(bytes);
     if (!dataKeyBlob) throw invalidCiphertext();
-    const { plaintext: dataKey } = await this.decrypt(caller, dataKeyBlob, context, undefined, { viaService: true });
+    const { plaintext: dataKey } = await this.decrypt(caller, dataKeyBlob, context, undefined, { viaService: true, reuseAs: `${envelope}\0${JSON.stringify(context)}` });
     const value = openEnvelope(bytes, dataKey, context);
     if (!value) throw invalidCiphertext();
     return value.toString('utf8');
@@ -319,6 +329,13 @@ export class KeyService {
 }
 
 export interface ViaService {
+  /**
+   * The data key of a stored envelope (SecureStrings, secrets) under this name may be kept in
+   * memory and handed out again: only the AES-GCM open is skipped, never the checks of the key
+   * (it exists, is enabled and not pending deletion, and the caller may use it). The key
+   * material it came from is in memory already. Never for the KMS API's own Decrypt.
+   */
+  readonly reuseAs?: string;
   /**
    * The call comes through a service (Parameter Store, Secrets Manager) on the caller's behalf:
    * an AWS managed key's policy then allows every principal of the account, so no identity

@@ -57,7 +57,10 @@ describe('Run Command on a real agent', () => {
     const started = path.join(work, 'started');
     const finished = path.join(work, 'finished');
     const runs = path.join(work, 'runs');
-    const commandId = await send(instanceId, [`echo run >> ${runs}`, `echo $$ > ${started}`, 'sleep 5', `touch ${finished}`]);
+    const gate = path.join(work, 'gate');
+    // The script waits for the gate, not for a time: however long the agent takes to come back,
+    // the script cannot finish on its own before the test opens the gate.
+    const commandId = await send(instanceId, [`echo run >> ${runs}`, `echo $$ > ${started}`, `while [ ! -e ${gate} ]; do sleep 0.1; done`, `touch ${finished}`]);
     await eventually('the script to start', async () => fs.existsSync(started) && fs.readFileSync(started, 'utf8').trim() !== '');
     const scriptPid = Number(fs.readFileSync(started, 'utf8'));
     agent.child.kill('SIGKILL');
@@ -71,8 +74,10 @@ describe('Run Command on a real agent', () => {
     });
     assert.match(invocation.StandardErrorContent ?? '', /the agent restarted while this command was running; it was not run again/);
     await eventually('what was left of the script to be stopped', async () => !alive(scriptPid));
-    // Past the script's own sleep: had it been left running or run again, these would show.
-    await new Promise((resolve) => setTimeout(resolve, 6000));
+    // Open the gate: had the script been left running or run again, it would finish within
+    // its 0.1 s poll; two seconds is twenty polls.
+    fs.writeFileSync(gate, '');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     assert.equal(fs.existsSync(finished), false);
     assert.equal(fs.readFileSync(runs, 'utf8'), 'run\n');
   });

@@ -1,5 +1,5 @@
-import { CompiledQuery } from 'kysely';
 import { foldResourceNames, RESOURCE_FOLD_EVERY } from '../store/audit-file.ts';
+import { queryRows } from '../store/read-cache.ts';
 import type { Db, Store } from '../store/store.ts';
 import type { AuditEventsTable, AuditResourcesTable } from '../store/schema.ts';
 import { chainHash, type ChainKey } from './chain.ts';
@@ -101,7 +101,7 @@ export class AuditWriter {
       const predicted = this.predictedHead;
       if (predicted) {
         const rows = chainRows(key, predicted, entries);
-        if (rows.events.length <= 200 && rows.resources.length <= 500) {
+        if (fitsOneStatement(rows)) {
           this.predictedHead = rows.head;
           try {
             await appendIfHeadIs(store.db, predicted, rows);
@@ -118,10 +118,10 @@ export class AuditWriter {
       // Replicas sharing PostgreSQL take turns on the chain head.
       if (store.dialect.rowLocks) headQuery = headQuery.forUpdate();
       const rows = chainRows(key, await headQuery.executeTakeFirstOrThrow(), entries);
-      if (store.dialect.rowLocks && rows.events.length <= 200 && rows.resources.length <= 500) {
+      if (store.dialect.rowLocks && fitsOneStatement(rows)) {
         // PostgreSQL: the events, their resources and the new head in one statement (data-modifying
         // CTEs), one round trip instead of three, inside the transaction that locked the head.
-        await tx.executeQuery(appendQuery(rows));
+        await appendInOneStatement(tx, rows);
         return rows.head;
       }
       // 13 columns a row: 200 rows stay far below SQLite's bound-parameter limit.
@@ -150,28 +150,25 @@ export class AuditWriter {
  * would be folded by the planner and always fail.)
  */
 async function appendIfHeadIs(db: Db, expected: { seq: number; hash: string }, rows: ChainRows): Promise<void> {
-  await db.executeQuery(appendQuery(rows, expected));
+  await appendInOneStatement(db, rows, expected);
 }
 
 /**
  * PostgreSQL: the events, their resources and the new head as one statement (data-modifying
- * CTEs), with `expected` the guard of appendIfHeadIs. A fixed text per number of events and
- * resources, made once (the query builder cost a tenth of a call's CPU here).
+ * CTEs), with `expected` the guard of appendIfHeadIs. The text is made once per number of events
+ * and resources, from the inserts the SQLite path uses (the query builder cost a tenth of a
+ * call's CPU here); queryRows numbers its placeholders for PostgreSQL.
  */
-function appendQuery(rows: ChainRows, expected?: { seq: number; hash: string }): CompiledQuery {
+async function appendInOneStatement(db: Db, rows: ChainRows, expected?: { seq: number; hash: string }): Promise<void> {
   const events = rows.events.length;
   const resources = rows.resources.length;
   const name = `${events}:${resources}:${expected ? 1 : 0}`;
   let text = appendTexts.get(name);
   if (text === undefined) {
-    let n = 0;
-    const row = (width: number) => `(${Array.from({ length: width }, () => `$${++n}`).join(', ')})`;
-    const eventRows = Array.from({ length: events }, () => row(EVENT_COLUMNS.length)).join(', ');
-    const resourceRows = Array.from({ length: resources }, () => row(RESOURCE_COLUMNS.length)).join(', ');
-    text = `with events as (insert into audit_events (${EVENT_COLUMNS.join(', ')}) values ${eventRows})`
-      + (resources > 0 ? `, resources as (insert into audit_resources (${RESOURCE_COLUMNS.join(', ')}) values ${resourceRows})` : '')
-      + ` update audit_head set seq = $${++n}, hash = $${++n} where id = 1`
-      + (expected ? ` and case when seq = $${++n} and hash = $${++n} then true else 1 / (seq - seq) = 1 end` : '');
+    text = `with events as (${insertText('audit_events', EVENT_COLUMNS, events)})`
+      + (resources > 0 ? `, resources as (${insertText('audit_resources', RESOURCE_COLUMNS, resources)})` : '')
+      + ' update audit_head set seq = ?, hash = ? where id = 1'
+      + (expected ? ' and case when seq = ? and hash = ? then true else 1 / (seq - seq) = 1 end' : '');
     if (appendTexts.size >= 500) appendTexts.clear();
     appendTexts.set(name, text);
   }
@@ -180,7 +177,12 @@ function appendQuery(rows: ChainRows, expected?: { seq: number; hash: string }):
   for (const resource of rows.resources) for (const c of RESOURCE_COLUMNS) params.push(resource[c]);
   params.push(rows.head.seq, rows.head.hash);
   if (expected) params.push(expected.seq, expected.hash);
-  return CompiledQuery.raw(text, params);
+  await queryRows(db, text, params);
+}
+
+/** Whether a batch fits appendInOneStatement (13 columns an event: far below PostgreSQL's 65,535 parameters). */
+function fitsOneStatement(rows: ChainRows): boolean {
+  return rows.events.length <= 200 && rows.resources.length <= 500;
 }
 
 const appendTexts = new Map<string, string>();
@@ -190,7 +192,8 @@ type ChainRows = ReturnType<typeof chainRows>;
 /** The head was not the expected one: another writer appended (or a batch before this one failed). */
 function headMoved(error: unknown): boolean {
   const e = error as { code?: string; table?: string };
-  return e?.code === '22012' || (e?.code === '23505' && (e.table === 'audit_events' || e.table === 'audit_resources'));
+  // 23505 on audit_events: another writer's events took these sequence numbers (audit_resources has no unique key).
+  return e?.code === '22012' || (e?.code === '23505' && e.table === 'audit_events');
 }
 
 const EVENT_COLUMNS = [

@@ -29,15 +29,10 @@ export class ReadCache {
   read<T>(db: Db, key: string, load: (sql: EmbeddedSql) => T): { value: T } | undefined {
     const embedded = embeddedReads(db);
     if (!embedded) return undefined;
-    const stamp = embedded.changeStamp(this.tables);
-    if (stamp !== this.stamp) {
-      this.entries.clear();
-      this.stamp = stamp;
-    }
+    this.at(embedded.changeStamp(this.tables));
     if (this.entries.has(key)) return { value: this.entries.get(key) as T };
     const value = embedded.read(load);
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
-    this.entries.set(key, value);
+    this.keep(key, value);
     return { value };
   }
 
@@ -46,18 +41,24 @@ export class ReadCache {
     const stampOf = remoteChangeStamps(db);
     const stamp = stampOf?.(this.tables);
     if (!stampOf || stamp === undefined) return load();
-    if (stamp !== this.stamp) {
-      this.entries.clear();
-      this.stamp = stamp;
-    }
+    this.at(stamp);
     if (this.entries.has(key)) return this.entries.get(key) as T;
     const value = await load();
     // Kept only if nothing changed while it was read (it may be older than a commit made meanwhile).
-    if (stampOf(this.tables) === stamp && this.stamp === stamp) {
-      if (this.entries.size >= this.maxEntries) this.entries.clear();
-      this.entries.set(key, value);
-    }
+    if (stampOf(this.tables) === stamp && this.stamp === stamp) this.keep(key, value);
     return value;
+  }
+
+  /** Empties the cache when the tables' stamp is not the one its entries were read at. */
+  private at(stamp: string): void {
+    if (stamp === this.stamp) return;
+    this.entries.clear();
+    this.stamp = stamp;
+  }
+
+  private keep(key: string, value: unknown): void {
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    this.entries.set(key, value);
   }
 }
 

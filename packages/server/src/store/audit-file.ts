@@ -33,8 +33,7 @@ export async function moveAuditTablesToAuditFile(db: Kysely<Database>): Promise<
       await db.transaction().execute(async (tx) => {
         for (const statement of RESOURCE_NAME_SCHEMA) await sql.raw(statement).execute(tx);
         await sql.raw('drop index if exists audit.audit_resources_name').execute(tx);
-        await sql.raw(`insert or ignore into audit.audit_resource_names (resource_name, seq) select resource_name, seq from audit.audit_resources order by resource_name, seq`).execute(tx);
-        await sql.raw('insert into audit.audit_resource_fold (id, seq) select 1, seq from audit.audit_head where id = 1').execute(tx);
+        await foldEverything(tx, 'audit');
       });
     }
     return;
@@ -47,8 +46,7 @@ export async function moveAuditTablesToAuditFile(db: Kysely<Database>): Promise<
     for (const table of ['audit_events', 'audit_resources', 'audit_head']) {
       await sql.raw(`insert into audit.${table} select * from main.${table}`).execute(tx);
     }
-    await sql.raw(`insert or ignore into audit.audit_resource_names (resource_name, seq) select resource_name, seq from main.audit_resources order by resource_name, seq`).execute(tx);
-    await sql.raw('insert into audit.audit_resource_fold (id, seq) select 1, seq from main.audit_head where id = 1').execute(tx);
+    await foldEverything(tx, 'main');
     for (const table of ['audit_resources', 'audit_events', 'audit_head']) await sql.raw(`drop table main.${table}`).execute(tx);
   });
 }
@@ -81,6 +79,12 @@ const RESOURCE_NAME_SCHEMA = [
   `create table audit.audit_resource_names (resource_name text not null, seq bigint not null, primary key (resource_name, seq)) without rowid`,
   `create table audit.audit_resource_fold (id integer primary key, seq bigint not null)`,
 ];
+
+/** Indexes the names of every resource in `from` (the tables just copied, or an older audit file) and sets the fold point after them. */
+async function foldEverything(tx: Kysely<Database>, from: 'main' | 'audit'): Promise<void> {
+  await sql.raw(`insert or ignore into audit.audit_resource_names (resource_name, seq) select resource_name, seq from ${from}.audit_resources order by resource_name, seq`).execute(tx);
+  await sql.raw(`insert into audit.audit_resource_fold (id, seq) select 1, seq from ${from}.audit_head where id = 1`).execute(tx);
+}
 
 /** Events gathered before their resource names are folded into the index. */
 export const RESOURCE_FOLD_EVERY = 2048;

@@ -14,7 +14,7 @@ export interface PostgresOptions {
 }
 
 /** The channel of migration 0008's triggers: payload `schema:table`, sent at commit. */
-export const CHANGES_CHANNEL = 'bosun_changes';
+const CHANGES_CHANNEL = 'bosun_changes';
 
 export function postgresDialect(options: PostgresOptions): StoreDialect {
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
@@ -29,9 +29,7 @@ export function postgresDialect(options: PostgresOptions): StoreDialect {
     changeStamp(tables) {
       const heard = changes.stamp(tables);
       if (heard === undefined) return undefined;
-      let local = writes.of('*');
-      for (const table of tables) local += writes.of(table);
-      return `${heard}:${local}`;
+      return `${heard}:${writes.writesTo(tables)}`;
     },
     async beforeClose() {
       await changes.close();

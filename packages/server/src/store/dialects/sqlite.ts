@@ -105,9 +105,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
         return work(sql);
       },
       changeStamp: (tables) => {
-        let local = writes.of('*');
-        for (const table of tables) local += writes.of(table);
-        return `${otherConnections()}:${local}`;
+        return `${otherConnections()}:${writes.writesTo(tables)}`;
       },
     },
   };

@@ -29,3 +29,14 @@ test('a statement whose table is not recognised counts under *', () => {
   assert.equal(writes.of('parameter_tags'), 1);
   assert.equal(writes.of('parameter_versions'), 0);
 });
+
+test('writesTo counts the writes to the tables given and those of unknown table, and no others', () => {
+  const writes = new WriteCounter();
+  const before = writes.writesTo(['parameter_versions']);
+  writes.note('insert into audit_events values (1)');
+  assert.equal(writes.writesTo(['parameter_versions']), before);
+  writes.note('update parameter_versions set value = 1');
+  assert.equal(writes.writesTo(['parameter_versions']), before + 1);
+  writes.note('create table x (a int)');
+  assert.equal(writes.writesTo(['parameter_versions']), before + 2);
+});

@@ -32,6 +32,13 @@ export class WriteCounter {
   of(table: string): number {
     return this.counts.get(table) ?? 0;
   }
+
+  /** Changes whenever one of `tables` is written, or a statement of unknown table is. */
+  writesTo(tables: readonly string[]): number {
+    let n = this.of('*');
+    for (const table of tables) n += this.of(table);
+    return n;
+  }
 }
 
 const WRITE = /(?:^|[\s(,])(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+["`]?(\w+)["`]?/gi;

@@ -26,9 +26,8 @@ export interface OpenStoreOptions {
   /** SQLite: WAL checkpoints on a worker thread, off the main thread's commits (the server's choice). Default false. */
   readonly backgroundCheckpoints?: boolean;
   /**
-   * SQLite: keep the audit trail in a file of its own beside the main one (`sqliteAuditFile`),
-   * which the server's audit writer commits to from a worker thread. Default true; tests turn it
-   * off to make a store of the earlier layout.
+   * SQLite: keep the audit trail in a file of its own beside the main one (`sqliteAuditFile`,
+   * store/audit-file.ts). Default true; tests turn it off to make a store of the earlier layout.
    */
   readonly separateAuditFile?: boolean;
 }
@@ -102,7 +101,7 @@ function chooseDialect(options: OpenStoreOptions): StoreDialect {
 }
 
 function sqliteOn(file: string, options: OpenStoreOptions): StoreDialect {
-  const auditFile = options.separateAuditFile === false || file === ':memory:' ? undefined : sqliteAuditFile(file);
+  const auditFile = options.separateAuditFile === false ? undefined : sqliteAuditFile(file);
   return sqliteDialect({ file, auditFile, backgroundCheckpoints: options.backgroundCheckpoints });
 }
 

@@ -45,15 +45,17 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
   // pushed the pages of hot reads (a parameter, a key) out, and each read went back to the WAL
   // or the file. 64 MB keeps them (it is a ceiling, not an allocation).
   db.pragma('cache_size = -65536');
-  if (options.auditFile && options.file !== ':memory:') {
-    db.prepare('attach database ? as audit').run(options.auditFile);
+  // A throwaway ':memory:' store keeps its audit tables in it.
+  const auditFile = options.file === ':memory:' ? undefined : options.auditFile;
+  if (auditFile) {
+    db.prepare('attach database ? as audit').run(auditFile);
     db.pragma('audit.journal_mode = WAL');
     db.pragma('audit.synchronous = NORMAL');
     db.pragma('audit.cache_size = -65536');
   }
   let checkpointer: Checkpointer | undefined;
   if (options.backgroundCheckpoints && options.file !== ':memory:') {
-    checkpointer = startCheckpointer(options.file, options.auditFile, {
+    checkpointer = startCheckpointer(options.file, auditFile, {
       onFailure: () => {
         checkpointer = undefined;
         if (db.open) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
@@ -89,7 +91,7 @@ export function sqliteDialect(options: SqliteOptions): StoreDialect {
     kysely: new SqliteDialect({ database: withStatementCache(db, STATEMENT_CACHE_SIZE, writes) }),
     rowLocks: false,
     location: options.file,
-    auditFile: options.file !== ':memory:' ? options.auditFile : undefined,
+    auditFile,
     async beforeClose() {
       // The worker's connection closes first, so that the main one, closing last, checkpoints
       // everything and removes the WAL.

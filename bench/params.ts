@@ -1,11 +1,16 @@
 /**
  * params: Parameter Store read throughput over loopback with SigV4, audit on.
  *
- *   npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres] [--only NAME] [--profile] [--server-node-args '...']
+ *   npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres] [--only NAME] [--no-ceiling] [--profile] [--server-node-args '...']
  *
  * Scenarios: GetParameter of a String; GetParameter of a SecureString WithDecryption (KMS
- * envelope, key under alias/aws/ssm); GetParametersByPath over a path of 100 parameters (one
- * call = one page of 10, AWS's maximum; "walks/s" = complete 100-result walks per second).
+ * envelope, key under alias/aws/ssm); GetParametersByPath over a path of 100 parameters, walked
+ * whole: each client follows NextToken through the 10 pages of 10 (AWS's maximum page), and
+ * "walks/s" counts the complete 100-result walks.
+ *
+ * First, unless --only or --no-ceiling: this machine's ceiling, the same load generator against a
+ * bare node:http server that answers every request with a fixed 200 and does no other work. No
+ * server doing real work can pass it; the verdict lines set the goals beside it.
  *
  * The server runs in a child process (bench/params-server.ts) on a fresh store; this process
  * is the load generator with one keep-alive socket per client (raw HTTP/1.1, see RawConnection). Every request carries a valid
@@ -41,11 +46,16 @@ interface Result {
   store: string; scenario: string; clients: number; calls: number; callsPerSec: number; p50Ms: number; p99Ms: number; errors: number;
   /** Server CPU (whole process, and its main thread) per answered call over the measured window, µs. */
   serverCpuUsPerCall: number; serverMainThreadCpuUsPerCall: number; benchCpuPct: number;
+  /** PostgreSQL: CPU of all the machine's postgres processes per answered call (its server shares the cores). */
+  postgresCpuUsPerCall?: number;
+  /** Walk scenarios: complete walks per second. */
+  walksPerSec?: number;
 }
 
 export async function run(argv: string[]): Promise<void> {
   const flags = parseArgs(argv);
   const results: Result[] = [];
+  const ceiling = flags.ceiling ? await measureCeiling(flags) : undefined;
   for (const store of flags.stores) {
     let server: Server;
     try {
@@ -63,10 +73,12 @@ export async function run(argv: string[]): Promise<void> {
         await measure(client, scenario, flags.clients, flags.warmupSec);
         if (server.profileFile) await server.signal('profiling');
         const cpuBefore = serverCpuMs(server.child.pid!);
+        const pgCpuBefore = store === 'postgres' ? postgresCpuMs() : 0;
         const benchCpuBefore = process.cpuUsage();
         const r0 = await measure(client, scenario, flags.clients, flags.durationSec);
         const benchCpu = process.cpuUsage(benchCpuBefore);
         const cpuAfter = serverCpuMs(server.child.pid!);
+        const pgCpuAfter = store === 'postgres' ? postgresCpuMs() : 0;
         if (server.profileFile) await server.signal('profiled');
         const perCall = (ms: number) => (r0.calls > 0 ? (ms * 1000) / r0.calls : NaN);
         const r = {
@@ -75,6 +87,7 @@ export async function run(argv: string[]): Promise<void> {
           serverMainThreadCpuUsPerCall: perCall(cpuAfter.mainThread - cpuBefore.mainThread),
           /** This load generator's CPU over the window, % of one core (near 100: it, not the server, limits the rate). */
           benchCpuPct: (benchCpu.user + benchCpu.system) / 10_000 / flags.durationSec,
+          ...(store === 'postgres' ? { postgresCpuUsPerCall: perCall(pgCpuAfter - pgCpuBefore) } : {}),
         };
         const result = { store, scenario: scenario.name, clients: flags.clients, ...r };
         results.push(result);
@@ -84,7 +97,7 @@ export async function run(argv: string[]): Promise<void> {
           fs.renameSync(server.profileFile, kept);
           profileSummary = `  main-thread profile of the measured window (${path.relative(process.cwd(), kept)}):\n${indent(formatProfileSummary(summariseProfile(kept, 18)))}\n`;
         }
-        process.stdout.write(`${store.padEnd(8)} ${scenario.name.padEnd(38)} ${String(flags.clients).padStart(3)} clients  ${r.callsPerSec.toFixed(0).padStart(7)} calls/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}  server CPU ${r.serverCpuUsPerCall.toFixed(0)} µs/call (main thread ${r.serverMainThreadCpuUsPerCall.toFixed(0)}), bench CPU ${r.benchCpuPct.toFixed(0)}%${scenario.name.startsWith('GetParametersByPath') ? `  (${(r.callsPerSec / 10).toFixed(0)} walks/s of 100 results)` : ''}\n${profileSummary}`);
+        process.stdout.write(`${store.padEnd(8)} ${scenario.name.padEnd(38)} ${String(flags.clients).padStart(3)} clients  ${r.callsPerSec.toFixed(0).padStart(7)} calls/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}  server CPU ${r.serverCpuUsPerCall.toFixed(0)} µs/call (main thread ${r.serverMainThreadCpuUsPerCall.toFixed(0)}), bench CPU ${r.benchCpuPct.toFixed(0)}%${r.postgresCpuUsPerCall !== undefined ? `, PostgreSQL CPU ${r.postgresCpuUsPerCall.toFixed(0)} µs/call` : ''}${r.walksPerSec !== undefined ? `  (${r.walksPerSec.toFixed(0)} walks/s of 100 results)` : ''}\n${profileSummary}`);
       }
       client.destroy();
     } finally {
@@ -92,6 +105,10 @@ export async function run(argv: string[]): Promise<void> {
     }
   }
   process.stdout.write(`\nGoals (issue #3, 64 clients): GetParameter ≥ ${GOALS.GetParameter}/s, SecureString with decryption ≥ ${GOALS['GetParameter SecureString']}/s, p99 < 20 ms. Load average: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; cores: ${os.cpus().length}.\n`);
+  if (ceiling) {
+    const above = ceiling.callsPerSec < GOALS.GetParameter || ceiling.p99Ms >= 20;
+    process.stdout.write(`  this machine's ceiling now: ${ceiling.callsPerSec.toFixed(0)}/s, p99 ${ceiling.p99Ms.toFixed(1)} ms with no work done${above ? ': below the GetParameter goal, which no server can meet here today' : ''}\n`);
+  }
   for (const store of flags.stores) {
     const verdicts = [['GetParameter String', GOALS.GetParameter], ['GetParameter SecureString decrypted', GOALS['GetParameter SecureString']]].flatMap(([name, goal]) => {
       const r = results.find((x) => x.store === store && x.scenario === name);
@@ -104,14 +121,42 @@ export async function run(argv: string[]): Promise<void> {
   const dir = path.join(HERE, 'results');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `params-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), loadavg: os.loadavg(), results }, null, 2));
+  fs.writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), loadavg: os.loadavg(), ceiling, results }, null, 2));
   process.stdout.write(`Results: ${path.relative(process.cwd(), file)}\n`);
+}
+
+/**
+ * The same load generator, clients and signed requests against a bare node:http server
+ * (bench/params-server.ts, kind `ceiling`): the most this machine gives any server right now.
+ */
+async function measureCeiling(flags: ReturnType<typeof parseArgs>): Promise<Result> {
+  const server = await startServerProcess('ceiling', flags.serverNodeArgs);
+  try {
+    const client = new Client(server, flags.clients);
+    const scenario: Scenario = { name: 'machine ceiling (bare node:http)', target: 'AmazonSSM.GetParameter', body: JSON.stringify({ Name: '/bench/plain' }), ok: (t) => t === '{}' };
+    await measure(client, scenario, flags.clients, flags.warmupSec);
+    const cpuBefore = serverCpuMs(server.child.pid!);
+    const r = await measure(client, scenario, flags.clients, flags.durationSec);
+    const cpuAfter = serverCpuMs(server.child.pid!);
+    client.destroy();
+    const result: Result = {
+      store: 'none', scenario: scenario.name, clients: flags.clients, ...r, benchCpuPct: NaN,
+      serverCpuUsPerCall: ((cpuAfter.process - cpuBefore.process) * 1000) / r.calls,
+      serverMainThreadCpuUsPerCall: ((cpuAfter.mainThread - cpuBefore.mainThread) * 1000) / r.calls,
+    };
+    process.stdout.write(`${'none'.padEnd(8)} ${scenario.name.padEnd(38)} ${String(flags.clients).padStart(3)} clients  ${r.callsPerSec.toFixed(0).padStart(7)} calls/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}  server CPU ${result.serverCpuUsPerCall.toFixed(0)} µs/call\n`);
+    return result;
+  } finally {
+    await server.cleanup();
+  }
 }
 
 interface Scenario {
   name: string; target: string; body: string; ok(text: string): boolean;
   /** Bodies to send in turn instead of `body` (each call takes the next). */
   bodies?: readonly string[];
+  /** A walk over pages: the body of the next call from this answer, or undefined when the walk is complete. */
+  next?(text: string): string | undefined;
 }
 
 function scenarios(): Scenario[] {
@@ -126,7 +171,14 @@ function scenarios(): Scenario[] {
       ok: (t) => /"Value":"v\d+"/.test(t),
     },
     { name: 'GetParameter SecureString decrypted', target: 'AmazonSSM.GetParameter', body: JSON.stringify({ Name: '/bench/secure', WithDecryption: true }), ok: (t) => t.includes('"Value":"secure-value"') },
-    { name: 'GetParametersByPath (page of 10)', target: 'AmazonSSM.GetParametersByPath', body: JSON.stringify({ Path: '/bench/tree' }), ok: (t) => (t.match(/"Name":/g) ?? []).length === 10 },
+    {
+      name: 'GetParametersByPath (walk of 100)', target: 'AmazonSSM.GetParametersByPath', body: JSON.stringify({ Path: '/bench/tree' }),
+      ok: (t) => (t.match(/"Name":/g) ?? []).length === 10,
+      next: (t) => {
+        const token = (JSON.parse(t) as { NextToken?: string }).NextToken;
+        return token === undefined ? undefined : JSON.stringify({ Path: '/bench/tree', NextToken: token });
+      },
+    },
   ];
 }
 
@@ -146,16 +198,25 @@ async function measure(client: Client, scenario: Scenario, clients: number, seco
   const latencies: number[] = [];
   let errors = 0;
   let sent = 0;
+  let walks = 0;
   const end = performance.now() + seconds * 1000;
   const connections = await Promise.all(Array.from({ length: clients }, () => RawConnection.open(client.endpoint)));
   const worker = async (connection: RawConnection) => {
+    let following: string | undefined;
     while (performance.now() < end) {
       const start = performance.now();
       try {
-        const body = scenario.bodies ? scenario.bodies[sent++ % scenario.bodies.length] : scenario.body;
+        const body = following ?? (scenario.bodies ? scenario.bodies[sent++ % scenario.bodies.length] : scenario.body);
+        following = undefined;
         const res = await connection.request(await client.requestBytes(scenario.target, body));
         if (res.status !== 200 || !scenario.ok(res.text)) errors++;
-        else latencies.push(performance.now() - start);
+        else {
+          latencies.push(performance.now() - start);
+          if (scenario.next) {
+            following = scenario.next(res.text);
+            if (following === undefined) walks++;
+          }
+        }
       } catch {
         errors++;
       }
@@ -167,7 +228,7 @@ async function measure(client: Client, scenario: Scenario, clients: number, seco
   for (const c of connections) c.close();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
-  return { calls: latencies.length, callsPerSec: latencies.length / elapsed, p50Ms: pct(0.5), p99Ms: pct(0.99), errors };
+  return { calls: latencies.length, callsPerSec: latencies.length / elapsed, p50Ms: pct(0.5), p99Ms: pct(0.99), errors, ...(scenario.next ? { walksPerSec: walks / elapsed } : {}) };
 }
 
 /**
@@ -306,6 +367,24 @@ function serverCpuMs(pid: number): { process: number; mainThread: number } {
   return { process: read(`/proc/${pid}/stat`), mainThread: read(`/proc/${pid}/task/${pid}/stat`) };
 }
 
+/** utime + stime of every postgres process of this machine, ms (the cluster serving the bench, and whatever else uses it meanwhile). */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (!stat.includes('(postgres)')) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  }
+  return total;
+}
+
 async function startServerProcess(store: string, nodeArgs: readonly string[], profileFile?: string): Promise<Server> {
   let location: string;
   let dropSchema: (() => Promise<void>) | undefined;
@@ -325,6 +404,8 @@ async function startServerProcess(store: string, nodeArgs: readonly string[], pr
       await c.query(`DROP SCHEMA ${schema} CASCADE`);
       await c.end();
     };
+  } else if (store === 'ceiling') {
+    location = '-';
   } else {
     location = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-params-'));
   }
@@ -363,7 +444,7 @@ async function startServerProcess(store: string, nodeArgs: readonly string[], pr
       child.kill('SIGTERM');
       await exited;
       if (dropSchema) await dropSchema();
-      else fs.rmSync(location, { recursive: true, force: true });
+      else if (store !== 'ceiling') fs.rmSync(location, { recursive: true, force: true });
     },
   };
 }
@@ -374,7 +455,7 @@ function parseArgs(argv: string[]) {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   if (argv.includes('--help')) {
-    process.stdout.write("usage: npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres] [--only 'GetParameter String'] [--profile] [--server-node-args '...']\n");
+    process.stdout.write("usage: npm run bench -- params [--duration 10] [--warmup 2] [--clients 64] [--store sqlite,postgres] [--only 'GetParameter String'] [--no-ceiling] [--profile] [--server-node-args '...']\n");
     process.exit(0);
   }
   return {
@@ -385,6 +466,8 @@ function parseArgs(argv: string[]) {
     /** Extra node flags for the server process, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'. */
     serverNodeArgs: (get('server-node-args') ?? '').split(' ').filter(Boolean),
     only: get('only'),
+    /** The machine-ceiling run first (bare node:http): not with --only, nor with --no-ceiling. */
+    ceiling: !argv.includes('--no-ceiling') && get('only') === undefined,
     /** --profile: profile the server's main thread during each measured window (node:inspector) and summarise it. */
     profileDir: argv.includes('--profile') ? path.join(HERE, 'results', `profile-params-${new Date().toISOString().replace(/[:.]/g, '-')}`) : undefined,
   };

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fixtures } from '../testing/fixtures.ts';
+import { sql } from 'kysely';
+import { queryRows } from '../store/read-cache.ts';
 import { storeTargets, type TestStore } from '../testing/stores.ts';
 import { chainKey } from './chain.ts';
 import { buildRecord } from './record.ts';
@@ -191,3 +193,44 @@ for (const target of storeTargets) {
     });
   });
 }
+
+describe('audit appends on PostgreSQL as prepared statements', { skip: storeTargets.find((t) => t.name === 'postgres')?.skip }, () => {
+  let store: TestStore;
+  const key = chainKey(fixtures.rootKey());
+  before(async () => { store = await storeTargets.find((t) => t.name === 'postgres')!.open(); });
+  after(async () => { await store?.destroy(); });
+
+  test('an admitted text runs as a named statement on the connection that runs it; others stay unnamed; admission is bounded', async () => {
+    const admitted = 'select $1::int + 1 as n';
+    const other = 'select $1::int + 2 as n';
+    assert.equal(store.dialect.prepare!(admitted), true);
+    const prepared = await store.db.transaction().execute(async (tx) => {
+      // Twice: the second run binds the statement the first one parsed.
+      for (let i = 0; i < 2; i++) assert.deepEqual(await queryRows(tx, admitted.replace('$1', '?'), [i]), [{ n: i + 1 }]);
+      assert.deepEqual(await queryRows(tx, other.replace('$1', '?'), [1]), [{ n: 3 }]);
+      return (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(tx)).rows.map((r) => r.statement);
+    });
+    assert.ok(prepared.includes(admitted), `prepared: ${JSON.stringify(prepared)}`);
+    assert.ok(!prepared.includes(other));
+    let admittedMore = 0;
+    for (let i = 0; i < 100; i++) if (store.dialect.prepare!(`select ${i} as n`)) admittedMore++;
+    assert.ok(admittedMore > 0 && admittedMore < 100, `admitted ${admittedMore} of 100`);
+  });
+
+  test('the audit writer has its usual batches prepared, and a prepared append whose head moved is still refused and retried', async () => {
+    const seen: string[] = [];
+    const prepare = store.dialect.prepare!.bind(store.dialect);
+    (store.dialect as { prepare?: (text: string) => boolean }).prepare = (text) => { seen.push(text); return prepare(text); };
+    const a = new AuditWriter({ store, key, maxBatch: 4 });
+    const b = new AuditWriter({ store, key, maxBatch: 4 });
+    let n = 0;
+    for (let round = 0; round < 8; round++) {
+      await Promise.all(Array.from({ length: 4 }, () => a.append(entry(++n))));
+      await Promise.all(Array.from({ length: 4 }, () => b.append(entry(++n))));
+    }
+    assert.ok(seen.some((text) => text.startsWith('with events as (insert into audit_events')), 'the append text was offered for preparing');
+    const result = await verifyAuditChain(store.db, key);
+    assert.equal(result.ok, true, result.problem?.message);
+    assert.equal(result.checked, n);
+  });
+});

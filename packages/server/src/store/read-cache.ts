@@ -74,12 +74,8 @@ export function readCacheOf(db: Db, caches: WeakMap<Db, ReadCache>, tables: read
 
 const dollarTexts = new Map<string, string>();
 
-/**
- * Runs a fixed query text (`?` placeholders, unquoted names valid on both engines) through
- * Kysely's executor without building or compiling a query: on PostgreSQL, where hot reads
- * cannot be cached (see ReadCache), this saves the query builder's work on every call.
- */
-export async function queryRows<R>(db: Db, text: string, params: readonly unknown[]): Promise<R[]> {
+/** A text with `?` placeholders as PostgreSQL's `$1, $2, …` (what queryRows sends there). */
+export function dollarText(text: string): string {
   let dollar = dollarTexts.get(text);
   if (dollar === undefined) {
     let n = 0;
@@ -87,6 +83,15 @@ export async function queryRows<R>(db: Db, text: string, params: readonly unknow
     if (dollarTexts.size > 1000) dollarTexts.clear();
     dollarTexts.set(text, dollar);
   }
-  const sqlText = db.getExecutor().adapter instanceof PostgresAdapter ? dollar : text;
+  return dollar;
+}
+
+/**
+ * Runs a fixed query text (`?` placeholders, unquoted names valid on both engines) through
+ * Kysely's executor without building or compiling a query: on PostgreSQL, where hot reads
+ * cannot be cached (see ReadCache), this saves the query builder's work on every call.
+ */
+export async function queryRows<R>(db: Db, text: string, params: readonly unknown[]): Promise<R[]> {
+  const sqlText = db.getExecutor().adapter instanceof PostgresAdapter ? dollarText(text) : text;
   return (await db.executeQuery<R>(CompiledQuery.raw(sqlText, [...params]))).rows;
 }

@@ -25,6 +25,13 @@ export interface StoreDialect {
    * connection is down: then nothing may be cached.
    */
   changeStamp?(tables: readonly string[]): string | undefined;
+  /**
+   * PostgreSQL: from now on, run `text` (with `$n` placeholders) as a named prepared statement,
+   * parsed and planned once per pooled connection instead of at every run. For a few hot texts
+   * only: each costs server memory on every connection that runs it, so the dialect admits a
+   * bounded number and answers false when it admits no more (the text then runs unnamed, as before).
+   */
+  prepare?(text: string): boolean;
   /** Stops what the dialect runs beside the connection (SQLite's checkpoint worker); `Store.close` calls it first. */
   beforeClose?(): Promise<void>;
 }

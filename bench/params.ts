@@ -70,26 +70,7 @@ export async function run(argv: string[]): Promise<void> {
       for (const scenario of scenarios().filter((sc) => !flags.only || sc.name.includes(flags.only))) {
         const check = await client.call(scenario.target, scenario.body);
         if (check.status !== 200 || !scenario.ok(check.text)) throw new Error(`${scenario.name}: unexpected answer ${check.status} ${check.text.slice(0, 200)}`);
-        await measure(client, scenario, flags.clients, flags.warmupSec);
-        if (server.profileFile) await server.signal('profiling');
-        const cpuBefore = serverCpuMs(server.child.pid!);
-        const pgCpuBefore = store === 'postgres' ? postgresCpuMs() : 0;
-        const benchCpuBefore = process.cpuUsage();
-        const r0 = await measure(client, scenario, flags.clients, flags.durationSec);
-        const benchCpu = process.cpuUsage(benchCpuBefore);
-        const cpuAfter = serverCpuMs(server.child.pid!);
-        const pgCpuAfter = store === 'postgres' ? postgresCpuMs() : 0;
-        if (server.profileFile) await server.signal('profiled');
-        const perCall = (ms: number) => (r0.calls > 0 ? (ms * 1000) / r0.calls : NaN);
-        const r = {
-          ...r0,
-          serverCpuUsPerCall: perCall(cpuAfter.process - cpuBefore.process),
-          serverMainThreadCpuUsPerCall: perCall(cpuAfter.mainThread - cpuBefore.mainThread),
-          /** This load generator's CPU over the window, % of one core (near 100: it, not the server, limits the rate). */
-          benchCpuPct: (benchCpu.user + benchCpu.system) / 10_000 / flags.durationSec,
-          ...(store === 'postgres' ? { postgresCpuUsPerCall: perCall(pgCpuAfter - pgCpuBefore) } : {}),
-        };
-        const result = { store, scenario: scenario.name, clients: flags.clients, ...r };
+        const result = await measureWindow(server, client, scenario, store, flags);
         results.push(result);
         let profileSummary = '';
         if (server.profileFile) {
@@ -97,7 +78,7 @@ export async function run(argv: string[]): Promise<void> {
           fs.renameSync(server.profileFile, kept);
           profileSummary = `  main-thread profile of the measured window (${path.relative(process.cwd(), kept)}):\n${indent(formatProfileSummary(summariseProfile(kept, 18)))}\n`;
         }
-        process.stdout.write(`${store.padEnd(8)} ${scenario.name.padEnd(38)} ${String(flags.clients).padStart(3)} clients  ${r.callsPerSec.toFixed(0).padStart(7)} calls/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}  server CPU ${r.serverCpuUsPerCall.toFixed(0)} µs/call (main thread ${r.serverMainThreadCpuUsPerCall.toFixed(0)}), bench CPU ${r.benchCpuPct.toFixed(0)}%${r.postgresCpuUsPerCall !== undefined ? `, PostgreSQL CPU ${r.postgresCpuUsPerCall.toFixed(0)} µs/call` : ''}${r.walksPerSec !== undefined ? `  (${r.walksPerSec.toFixed(0)} walks/s of 100 results)` : ''}\n${profileSummary}`);
+        process.stdout.write(`${formatResult(result)}\n${profileSummary}`);
       }
       client.destroy();
     } finally {
@@ -106,8 +87,8 @@ export async function run(argv: string[]): Promise<void> {
   }
   process.stdout.write(`\nGoals (issue #3, 64 clients): GetParameter ≥ ${GOALS.GetParameter}/s, SecureString with decryption ≥ ${GOALS['GetParameter SecureString']}/s, p99 < 20 ms. Load average: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; cores: ${os.cpus().length}.\n`);
   if (ceiling) {
-    const above = ceiling.callsPerSec < GOALS.GetParameter || ceiling.p99Ms >= 20;
-    process.stdout.write(`  this machine's ceiling now: ${ceiling.callsPerSec.toFixed(0)}/s, p99 ${ceiling.p99Ms.toFixed(1)} ms with no work done${above ? ': below the GetParameter goal, which no server can meet here today' : ''}\n`);
+    const goalBeyondCeiling = ceiling.callsPerSec < GOALS.GetParameter || ceiling.p99Ms >= 20;
+    process.stdout.write(`  this machine's ceiling now: ${ceiling.callsPerSec.toFixed(0)}/s, p99 ${ceiling.p99Ms.toFixed(1)} ms with no work done${goalBeyondCeiling ? ': the GetParameter goal is beyond it, so no server can meet it here now' : ''}\n`);
   }
   for (const store of flags.stores) {
     const verdicts = [['GetParameter String', GOALS.GetParameter], ['GetParameter SecureString decrypted', GOALS['GetParameter SecureString']]].flatMap(([name, goal]) => {
@@ -134,21 +115,47 @@ async function measureCeiling(flags: ReturnType<typeof parseArgs>): Promise<Resu
   try {
     const client = new Client(server, flags.clients);
     const scenario: Scenario = { name: 'machine ceiling (bare node:http)', target: 'AmazonSSM.GetParameter', body: JSON.stringify({ Name: '/bench/plain' }), ok: (t) => t === '{}' };
-    await measure(client, scenario, flags.clients, flags.warmupSec);
-    const cpuBefore = serverCpuMs(server.child.pid!);
-    const r = await measure(client, scenario, flags.clients, flags.durationSec);
-    const cpuAfter = serverCpuMs(server.child.pid!);
+    const result = await measureWindow(server, client, scenario, 'none', flags);
     client.destroy();
-    const result: Result = {
-      store: 'none', scenario: scenario.name, clients: flags.clients, ...r, benchCpuPct: NaN,
-      serverCpuUsPerCall: ((cpuAfter.process - cpuBefore.process) * 1000) / r.calls,
-      serverMainThreadCpuUsPerCall: ((cpuAfter.mainThread - cpuBefore.mainThread) * 1000) / r.calls,
-    };
-    process.stdout.write(`${'none'.padEnd(8)} ${scenario.name.padEnd(38)} ${String(flags.clients).padStart(3)} clients  ${r.callsPerSec.toFixed(0).padStart(7)} calls/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}  server CPU ${result.serverCpuUsPerCall.toFixed(0)} µs/call\n`);
+    process.stdout.write(`${formatResult(result)}\n`);
     return result;
   } finally {
     await server.cleanup();
   }
+}
+
+/**
+ * A warm-up, then the measured window of one scenario, with the server's CPU (process and main
+ * thread), PostgreSQL's when it is the store, and this load generator's own; the server's
+ * profile covers the window alone when it keeps one.
+ */
+async function measureWindow(server: Server, client: Client, scenario: Scenario, store: string, flags: ReturnType<typeof parseArgs>): Promise<Result> {
+  await measure(client, scenario, flags.clients, flags.warmupSec);
+  if (server.profileFile) await server.signal('profiling');
+  const cpuBefore = serverCpuMs(server.child.pid!);
+  const pgCpuBefore = store === 'postgres' ? postgresCpuMs() : 0;
+  const benchCpuBefore = process.cpuUsage();
+  const r = await measure(client, scenario, flags.clients, flags.durationSec);
+  const benchCpu = process.cpuUsage(benchCpuBefore);
+  const cpuAfter = serverCpuMs(server.child.pid!);
+  const pgCpuAfter = store === 'postgres' ? postgresCpuMs() : 0;
+  if (server.profileFile) await server.signal('profiled');
+  const perCall = (ms: number) => (r.calls > 0 ? (ms * 1000) / r.calls : NaN);
+  return {
+    store, scenario: scenario.name, clients: flags.clients, ...r,
+    serverCpuUsPerCall: perCall(cpuAfter.process - cpuBefore.process),
+    serverMainThreadCpuUsPerCall: perCall(cpuAfter.mainThread - cpuBefore.mainThread),
+    /** This load generator's CPU over the window, % of one core (near 100: it, not the server, limits the rate). */
+    benchCpuPct: (benchCpu.user + benchCpu.system) / 10_000 / flags.durationSec,
+    ...(store === 'postgres' ? { postgresCpuUsPerCall: perCall(pgCpuAfter - pgCpuBefore) } : {}),
+  };
+}
+
+function formatResult(r: Result): string {
+  return `${r.store.padEnd(8)} ${r.scenario.padEnd(38)} ${String(r.clients).padStart(3)} clients  ${r.callsPerSec.toFixed(0).padStart(7)} calls/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors}`
+    + `  server CPU ${r.serverCpuUsPerCall.toFixed(0)} µs/call (main thread ${r.serverMainThreadCpuUsPerCall.toFixed(0)}), bench CPU ${r.benchCpuPct.toFixed(0)}%`
+    + (r.postgresCpuUsPerCall !== undefined ? `, PostgreSQL CPU ${r.postgresCpuUsPerCall.toFixed(0)} µs/call` : '')
+    + (r.walksPerSec !== undefined ? `  (${r.walksPerSec.toFixed(0)} walks/s of 100 results)` : '');
 }
 
 interface Scenario {
@@ -359,12 +366,14 @@ const CLOCK_TICKS = 100;
 
 /** utime + stime of the server process and of its main thread, ms (from /proc). */
 function serverCpuMs(pid: number): { process: number; mainThread: number } {
-  const read = (file: string) => {
-    const stat = fs.readFileSync(file, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  };
+  const read = (file: string) => cpuMsOfStat(fs.readFileSync(file, 'utf8'));
   return { process: read(`/proc/${pid}/stat`), mainThread: read(`/proc/${pid}/task/${pid}/stat`) };
+}
+
+/** utime + stime of a /proc stat line, ms. */
+function cpuMsOfStat(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 
 /** utime + stime of every postgres process of this machine, ms (the cluster serving the bench, and whatever else uses it meanwhile). */
@@ -378,9 +387,7 @@ function postgresCpuMs(): number {
     } catch {
       continue; // exited meanwhile
     }
-    if (!stat.includes('(postgres)')) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    total += ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    if (stat.includes('(postgres)')) total += cpuMsOfStat(stat);
   }
   return total;
 }

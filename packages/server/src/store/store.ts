@@ -115,8 +115,15 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
   let { error, results } = await migrator.migrateToLatest();
   // Kysely looks for its migration tables by introspecting every schema of the database; a
   // schema dropped by someone else meanwhile (a test's, another deployment's) fails that query
-  // with invalid_schema_name (3F000) though nothing of ours is wrong. Such a race is retried.
-  for (let attempt = 1; error && (error as { code?: string }).code === '3F000' && attempt <= 5; attempt++) {
+  // with invalid_schema_name (3F000), or with undefined_table (42P01) naming a table of that
+  // other schema, though nothing of ours is wrong. Such a race is retried.
+  const droppedElsewhere = (e: unknown) => {
+    const { code, message } = (e ?? {}) as { code?: string; message?: string };
+    if (code === '3F000') return true;
+    const table = code === '42P01' ? /relation "([^".]+)\.[^"]+" does not exist/.exec(message ?? '') : null;
+    return table !== null && table[1] !== migrationTableSchema;
+  };
+  for (let attempt = 1; error && droppedElsewhere(error) && attempt <= 5; attempt++) {
     ({ error, results } = await migrator.migrateToLatest());
   }
   if (error) {

@@ -42,6 +42,17 @@ describe('bosun params and bosun exec', () => {
     assert.deepEqual(lines.slice(2).map((l) => l.split(/\s+/)[0]), ['/app/prod/api-key', '/app/prod/db/host', '/app/prod/db/password']);
   });
 
+  test('CLI commands print no Node-version warning from the AWS SDK, and bosun exec does not pass its switch to the command', async () => {
+    assert.equal(env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED, undefined);
+    const ls = await runBosun(['params', 'ls', '/app'], { env });
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.equal(ls.stderr, '');
+    const exec = await runBosun(['exec', '--path', '/shared', '--', node, '-e', 'console.log(String(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED))'], { env });
+    assert.equal(exec.code, 0, exec.stderr);
+    assert.equal(exec.stderr, '');
+    assert.equal(exec.stdout, 'undefined\n');
+  });
+
   test('params get hides a SecureString value unless --decrypt', async () => {
     const hidden = await runBosun(['params', 'get', '/app/prod/db/password'], { env });
     assert.equal(hidden.code, 0, hidden.stderr);

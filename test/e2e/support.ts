@@ -437,13 +437,90 @@ export function awsCliEnv(credentials?: Credentials): NodeJS.ProcessEnv {
   };
 }
 
+/**
+ * Runs `aws ARGS` with `env`. By default through a pool of long-lived workers
+ * (aws-cli-worker.py) that call the CLI's own entry point in the interpreter /usr/bin/aws
+ * uses: the same parsing, signing, HTTP, errors, exit codes and output, without starting
+ * Python and parsing the service models for every command (a second each on two cores;
+ * the CLI e2e files made most of the suite's time). BOSUN_TEST_AWS_CLI_PROCESS=1 runs each
+ * command as its own /usr/bin/aws process instead; tests that are about the binary itself
+ * (the quick start, sourcing .bosun/env) always start it.
+ */
 export function awsCli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<ProcessResult> {
-  return run(AWS_CLI, args, { env });
+  if (process.env.BOSUN_TEST_AWS_CLI_PROCESS === '1') return run(AWS_CLI, args, { env });
+  const worker = idleCliWorkers.pop() ?? new AwsCliWorker();
+  return worker.run(args, env).finally(() => {
+    if (worker.alive) idleCliWorkers.push(worker);
+  });
 }
 
-export function run(file: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ProcessResult> {
+const idleCliWorkers: AwsCliWorker[] = [];
+const CLI_WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'aws-cli-worker.py');
+
+/** One worker process: one command at a time; it holds the test process open only while busy. */
+class AwsCliWorker {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private buffered = '';
+  private waiting?: (answer: ProcessResult) => void;
+  alive = true;
+
+  constructor() {
+    // The interpreter on /usr/bin/aws's #! line, so the worker imports the same awscli.
+    const python = fs.readFileSync(AWS_CLI, 'utf8').split('\n')[0].replace(/^#!\s*/, '').trim();
+    this.child = spawn(python, [CLI_WORKER], { stdio: 'pipe', env: { PATH: process.env.PATH } });
+    this.child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      this.buffered += chunk;
+      const end = this.buffered.indexOf('\n');
+      if (end < 0) return;
+      const line = this.buffered.slice(0, end);
+      this.buffered = this.buffered.slice(end + 1);
+      this.answer(JSON.parse(line) as ProcessResult);
+    });
+    let stderr = '';
+    this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    this.child.on('close', (code) => {
+      this.alive = false;
+      this.answer({ code: -1, stdout: '', stderr: `the AWS CLI worker exited (${code}): ${stderr}` });
+    });
+    this.hold(false);
+  }
+
+  run(args: readonly string[], env: NodeJS.ProcessEnv): Promise<ProcessResult> {
+    const strings: Record<string, string> = {};
+    for (const [name, value] of Object.entries(env)) if (value !== undefined) strings[name] = value;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.child.kill('SIGKILL');
+        this.answer({ code: -1, stdout: '', stderr: `aws ${args.join(' ')} did not finish within 60 s` });
+      }, 60_000);
+      this.waiting = (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      };
+      this.hold(true);
+      this.child.stdin.write(JSON.stringify({ args, env: strings }) + '\n');
+    });
+  }
+
+  private answer(result: ProcessResult): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    this.hold(false);
+    waiting?.(result);
+  }
+
+  /** Whether the worker's process and pipes keep the event loop (the test file) alive. */
+  private hold(busy: boolean): void {
+    for (const handle of [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as unknown as { ref?: () => void; unref?: () => void }[]) {
+      if (busy) handle.ref?.();
+      else handle.unref?.();
+    }
+  }
+}
+
+export function run(file: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; uid?: number; gid?: number } = {}): Promise<ProcessResult> {
   return new Promise((resolve) => {
-    execFile(file, args, { env: options.env ?? process.env, cwd: options.cwd, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(file, args, { env: options.env ?? process.env, cwd: options.cwd, uid: options.uid, gid: options.gid, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as NodeJS.ErrnoException).code === 'number' ? Number((error as NodeJS.ErrnoException).code) : (error as { status?: number }).status ?? -1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
@@ -453,16 +530,20 @@ export function run(file: string, args: readonly string[], options: { env?: Node
 // ---------------------------------------------------------------------------------------------
 // The bosun binary
 
-/** The environment the bosun binary runs with: no BOSUN_* settings leak in from the caller. */
+/**
+ * The environment the bosun binary runs with: no BOSUN_* or AWS_* settings leak in from the
+ * caller, not even the switch that silences the SDK's Node-version warning (the CLI must not
+ * print it on its own).
+ */
 export function bosunEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('BOSUN_') && !name.startsWith('AWS_')) env[name] = value;
-  return { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extra };
+  return { ...env, ...extra };
 }
 
 /** Runs `bosun ARGS` to completion. */
-export function runBosun(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ProcessResult> {
-  return run(process.execPath, [BOSUN_BIN, ...args], { cwd: options.cwd ?? REPO_ROOT, env: options.env ?? bosunEnv() });
+export function runBosun(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): Promise<ProcessResult> {
+  return run(process.execPath, [BOSUN_BIN, ...args], { cwd: options.cwd ?? REPO_ROOT, env: options.env ?? bosunEnv(), uid: options.uid, gid: options.gid });
 }
 
 export interface BosunProcess {

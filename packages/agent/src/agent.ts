@@ -156,6 +156,8 @@ export class Agent {
     if (this.stopped) return;
     try {
       if (!this.credentials || this.credentials.expiration - this.serverNow() < 60_000) await this.renewCredentials();
+      // stop() may have come while the credentials were on their way: open no channel then.
+      if (this.stopped) return;
       await this.connect();
     } catch (error) {
       if (error instanceof NodeGoneError) {
@@ -241,6 +243,11 @@ export class Agent {
         });
       });
       socket.on('open', () => {
+        if (this.stopped) {
+          // Stopped during the handshake: a channel left open would keep the server from closing.
+          socket.close(1000, 'agent stopping');
+          return resolve();
+        }
         opened = true;
         this.socket = socket;
         this.backoff.reset();

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, RefusedError, register } from './agent.ts';
 import { agentClock } from './clock.ts';
@@ -33,7 +34,8 @@ export async function runAgentCli(argv: readonly string[], env: NodeJS.ProcessEn
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const stateDir = (values['state-dir'] as string | undefined) ?? env.BOSUN_AGENT_STATE_DIR ?? '/var/lib/bosun-agent';
+  // Made absolute here, where it enters: scripts run in directories under it with their own cwd.
+  const stateDir = path.resolve((values['state-dir'] as string | undefined) ?? env.BOSUN_AGENT_STATE_DIR ?? '/var/lib/bosun-agent');
   const state = new AgentState(stateDir);
 
   if (command === 'report') {

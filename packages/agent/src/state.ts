@@ -26,6 +26,8 @@ export class AgentState {
   readonly invocationsDir: string;
 
   constructor(readonly dir: string) {
+    // Commands run with their own working directory: a relative state path would name another place for them.
+    if (!path.isAbsolute(dir)) throw new Error(`the agent's state directory must be an absolute path (got '${dir}'): resolve it where it is read`);
     this.outboxDir = path.join(dir, 'outbox');
     this.commandsDir = path.join(dir, 'commands');
     this.invocationsDir = path.join(dir, 'invocations');

@@ -23,7 +23,7 @@ export interface ApiConfig {
 }
 
 export function resolveApiConfig(flags: ApiFlags, env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  const file = readEnvFile(path.join(flags.dataDir ?? env.BOSUN_DATA_DIR ?? DEFAULT_DATA_DIR, 'env'));
+  const file = readEnvFile(path.resolve(flags.dataDir ?? env.BOSUN_DATA_DIR ?? DEFAULT_DATA_DIR, 'env'));
   const pick = (name: string) => env[name] ?? file[name];
   const endpoint = flags.endpointUrl ?? env.BOSUN_ENDPOINT ?? env.AWS_ENDPOINT_URL ?? file.BOSUN_ENDPOINT;
   if (!endpoint) throw new UsageError('No API endpoint: pass --endpoint-url URL, set BOSUN_ENDPOINT, or run `bosun dev` (it writes .bosun/env).');
@@ -41,8 +41,22 @@ export function resolveApiConfig(flags: ApiFlags, env: NodeJS.ProcessEnv = proce
   };
 }
 
+/**
+ * The SDK warns at a client's construction, on Node 20, that its releases after January 2027
+ * will need Node 22. Bosun pins the SDK and supports Node 20 (docs/operations.md, "Node.js
+ * version"), so the CLI turns that one warning off for its own clients, only while it makes
+ * one: the variable is put back at once, and the processes `bosun exec` starts never see it.
+ */
 export function ssmClientFor(config: ApiConfig): SSMClient {
-  return new SSMClient({ endpoint: config.endpoint, region: config.region, credentials: config.credentials, maxAttempts: 3 });
+  const name = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+  const before = process.env[name];
+  process.env[name] = 'true';
+  try {
+    return new SSMClient({ endpoint: config.endpoint, region: config.region, credentials: config.credentials, maxAttempts: 3 });
+  } finally {
+    if (before === undefined) delete process.env[name];
+    else process.env[name] = before;
+  }
 }
 
 /**

@@ -40,9 +40,19 @@ interface ConfigFile {
 export const DEFAULT_DATA_DIR = '.bosun';
 export const DEFAULT_LISTEN = '127.0.0.1:4747';
 
-export function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
-  const file = readConfigFile(flags.config ?? env.BOSUN_CONFIG);
-  const dataDir = flags.dataDir ?? env.BOSUN_DATA_DIR ?? file.dataDir ?? DEFAULT_DATA_DIR;
+/**
+ * Every path comes out absolute: a path from a flag or the environment is taken from the
+ * current directory, one from the config file from the file's own directory. Nothing below
+ * this layer (the store, the agent, the scripts it runs in their own working directories)
+ * ever sees a relative path.
+ */
+export function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ResolvedConfig {
+  const configFile = flags.config ?? env.BOSUN_CONFIG;
+  const file = readConfigFile(configFile === undefined ? undefined : path.resolve(cwd, configFile));
+  const fileDir = configFile === undefined ? cwd : path.dirname(path.resolve(cwd, configFile));
+  const fromFlagsOrEnv = (value: string | undefined) => (value === undefined ? undefined : path.resolve(cwd, value));
+  const fromFile = (value: string | undefined) => (value === undefined ? undefined : path.resolve(fileDir, value));
+  const dataDir = fromFlagsOrEnv(flags.dataDir ?? env.BOSUN_DATA_DIR) ?? fromFile(file.dataDir) ?? path.resolve(cwd, DEFAULT_DATA_DIR);
   const listen = parseListen(flags.listen ?? env.BOSUN_LISTEN ?? file.listen ?? DEFAULT_LISTEN);
   const bodyLimitText = flags.bodyLimit ?? env.BOSUN_BODY_LIMIT ?? (file.bodyLimit === undefined ? undefined : String(file.bodyLimit));
   const bodyLimit = bodyLimitText === undefined ? undefined : Number(bodyLimitText);
@@ -52,11 +62,16 @@ export function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = proce
   return {
     listen,
     dataDir,
-    databaseUrl: flags.database ?? env.BOSUN_DATABASE_URL ?? file.database,
-    rootKeyFile: flags.rootKeyFile ?? env.BOSUN_ROOT_KEY_FILE ?? file.rootKeyFile ?? path.join(dataDir, 'root.key'),
+    databaseUrl: absoluteSqliteUrl(flags.database ?? env.BOSUN_DATABASE_URL, cwd) ?? absoluteSqliteUrl(file.database, fileDir),
+    rootKeyFile: fromFlagsOrEnv(flags.rootKeyFile ?? env.BOSUN_ROOT_KEY_FILE) ?? fromFile(file.rootKeyFile) ?? path.join(dataDir, 'root.key'),
     region: flags.region ?? env.BOSUN_REGION ?? file.region ?? 'us-east-1',
     bodyLimit,
   };
+}
+
+/** A `sqlite:FILE` URL with FILE made absolute from `base`; other URLs as they are. */
+function absoluteSqliteUrl(url: string | undefined, base: string): string | undefined {
+  return url?.startsWith('sqlite:') ? `sqlite:${path.resolve(base, url.slice('sqlite:'.length))}` : url;
 }
 
 /** The root key: BOSUN_ROOT_KEY (base64) when set, else the key file. */

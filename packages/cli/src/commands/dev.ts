@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Agent, register } from '@bosun/agent';
-import { adminBootstrap, createLocalActivation, createLogger, ensureRootKeyFile, listAccounts, openStore, startServer, type NewAccessKey, type RunningServer } from '@bosun/server';
+import { adminBootstrap, checkDataDir, createLocalActivation, createLogger, ensureRootKeyFile, listAccounts, openStore, startServer, type NewAccessKey, type RunningServer } from '@bosun/server';
 import { UsageError, resolveConfig, type ServerFlags } from '../config.ts';
 import { addServerFlags, runUntilSignal } from './common.ts';
 
@@ -19,6 +19,8 @@ export function devCommand(): Command {
   return command.action(async (flags: DevFlags) => {
     if (flags.accountId !== undefined && !/^\d{12}$/.test(flags.accountId)) throw new UsageError(`--account-id must be 12 digits (got '${flags.accountId}')`);
     const config = resolveConfig({ ...flags, rootKeyFile: undefined, database: undefined, config: undefined });
+    // Before anything is written there: a directory that cannot serve is left as it was.
+    checkDataDir(config.dataDir);
     const { rootKey } = ensureRootKeyFile(config.rootKeyFile);
     const envFile = path.join(config.dataDir, 'env');
 
@@ -39,7 +41,6 @@ export function devCommand(): Command {
       logger: createLogger({ format: 'pretty', level: 'warn' }),
     });
     const credentials = created ?? readEnvCredentials(envFile);
-    if (credentials) writeEnvFile(envFile, { ...credentials, region: config.region, endpoint: server.url });
     let agent: Agent | undefined;
     let node: string | undefined;
     try {
@@ -47,6 +48,7 @@ export function devCommand(): Command {
     } catch (error) {
       process.stderr.write(`warn: the local agent could not start: ${(error as Error).message}\n`);
     }
+    if (credentials) writeEnvFile(envFile, { ...credentials, region: config.region, endpoint: server.url, node });
     printBanner({ url: server.url, region: config.region, dataDir: config.dataDir, envFile, created, credentials, node });
     await runUntilSignal(async () => {
       agent?.stop();
@@ -81,7 +83,7 @@ interface EnvCredentials {
   accountId?: string;
 }
 
-function writeEnvFile(file: string, values: EnvCredentials & { region: string; endpoint: string }): void {
+function writeEnvFile(file: string, values: EnvCredentials & { region: string; endpoint: string; node?: string }): void {
   const lines = [
     '# Written by bosun dev: source it to use the AWS CLI or SDKs against this server.',
     `export AWS_ACCESS_KEY_ID=${values.accessKeyId}`,
@@ -90,6 +92,7 @@ function writeEnvFile(file: string, values: EnvCredentials & { region: string; e
     `export AWS_REGION=${values.region}`,
     `export BOSUN_ENDPOINT=${values.endpoint}`,
     ...(values.accountId ? [`export BOSUN_ACCOUNT_ID=${values.accountId}`] : []),
+    ...(values.node ? [`export BOSUN_LOCAL_NODE=${values.node}`] : []),
     'export AWS_PAGER=""',
     'export AWS_EC2_METADATA_DISABLED=true',
   ];

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { createLogger, startServer } from '@bosun/server';
+import { checkDataDir, createLogger, startServer } from '@bosun/server';
 import { loadRootKey, resolveConfig, type ServerFlags } from '../config.ts';
 import { addServerFlags, addStoreFlags, runUntilSignal } from './common.ts';
 
@@ -18,6 +18,7 @@ First time on a new store:
   addStoreFlags(addServerFlags(command));
   return command.action(async (flags: ServerFlags) => {
     const config = resolveConfig(flags);
+    if (!config.databaseUrl) checkDataDir(config.dataDir);
     const server = await startServer({
       host: config.listen.host,
       port: config.listen.port,

@@ -96,6 +96,8 @@ function chooseDialect(options: OpenStoreOptions): StoreDialect {
     throw new Error(`Unsupported database URL '${options.databaseUrl.split('@').pop()}': use postgres://user@host:5432/db or sqlite:/path/to/file.db`);
   }
   if (!options.dataDir) throw new Error('No store given: pass --data-dir DIR (SQLite) or --database postgres://...');
+  // Paths are made absolute where they enter (the CLI): a relative one here is a caller's bug.
+  if (!path.isAbsolute(options.dataDir)) throw new Error(`the data directory must be an absolute path (got '${options.dataDir}')`);
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   return sqliteOn(sqliteFile(options.dataDir), options);
 }

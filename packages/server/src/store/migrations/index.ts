@@ -23,6 +23,9 @@ const migrations: Record<string, Migration> = {
   '0008-change-notifications': m0008,
 };
 
+/** The migrations this version knows, oldest first (a store with others was written by a newer Bosun). */
+export const migrationNames: readonly string[] = Object.keys(migrations).sort();
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
 };

@@ -1,4 +1,5 @@
 import { awsError, type ssm } from '@bosun/protocol';
+import { pathForm } from './names.ts';
 import type { VersionRow } from './parameter-store.ts';
 
 /**
@@ -6,15 +7,28 @@ import type { VersionRow } from './parameter-store.ts';
  * DescribeParameters, checked and matched as AWS does (SSM API reference, ParameterStringFilter).
  */
 
+/**
+ * AWS (ParameterStringFilter.Option): "For all filters used with DescribeParameters, valid options
+ * include Equals and BeginsWith. The Name filter additionally supports the Contains option.
+ * (Exception: For filters using the key Path, valid options include Recursive and OneLevel.)
+ * ... For filters using Label as the Key name, the only valid option is Equals."
+ */
 const OPTIONS: Record<string, readonly string[]> = {
   Name: ['Equals', 'BeginsWith', 'Contains'],
   Path: ['Recursive', 'OneLevel'],
   Type: ['Equals', 'BeginsWith'],
   KeyId: ['Equals', 'BeginsWith'],
   Label: ['Equals'],
-  Tier: ['Equals'],
-  DataType: ['Equals'],
+  Tier: ['Equals', 'BeginsWith'],
+  DataType: ['Equals', 'BeginsWith'],
   tag: ['Equals', 'BeginsWith'],
+};
+/** The options AWS's InvalidFilterOption message lists (it names neither Contains nor the other keys' differences). */
+const OPTIONS_NAMED: Record<string, string> = { Path: '[Recursive, OneLevel]', Label: '[Equals]' };
+/** The keys AWS's InvalidFilterKey message lists, which are fewer than it accepts. */
+const KEYS_NAMED: Record<'DescribeParameters' | 'GetParametersByPath', string> = {
+  DescribeParameters: '[Path, Name, Type, KeyId, Tier]',
+  GetParametersByPath: '[Type, KeyId]',
 };
 const DEFAULT_OPTION: Record<string, string> = { Path: 'OneLevel' };
 /**
@@ -41,19 +55,17 @@ export function checkFilters(filters: readonly ssm.ParameterStringFilter[] | und
     const family = tagKey !== undefined ? 'tag' : f.Key;
     const allowedKeys = where === 'GetParametersByPath' ? BY_PATH_KEYS : DESCRIBE_KEYS;
     if (!allowedKeys.includes(family) || (tagKey !== undefined && tagKey === '')) {
-      throw awsError('InvalidFilterKey', `The following filter key is not valid: ${f.Key}. Valid filter keys include: [${allowedKeys.map((k) => (k === 'tag' ? 'tag:KEY' : k)).join(', ')}].`);
+      throw awsError('InvalidFilterKey', `The following filter key is not valid: ${f.Key}. Valid filter keys include: ${KEYS_NAMED[where]}.`);
     }
     if (seen.has(f.Key)) throw awsError('InvalidFilterKey', `The following filter is duplicated in the request: ${f.Key}. A request can contain only one occurrence of a specific filter.`);
     seen.add(f.Key);
     const option = f.Option ?? DEFAULT_OPTION[family] ?? 'Equals';
     if (!OPTIONS[family].includes(option)) {
-      throw awsError('InvalidFilterOption', `The following filter option is not valid: ${option}. Valid options include: [${OPTIONS[family].join(', ')}].`);
+      throw awsError('InvalidFilterOption', `The following filter option is not valid: ${option}. Valid options include: ${OPTIONS_NAMED[family] ?? '[BeginsWith, Equals]'}.`);
     }
     const values = f.Values ?? [];
     if (values.length === 0 && family !== 'tag') throw awsError('InvalidFilterValue', `The following filter values are missing : null for filter key ${f.Key}.`);
-    if (family === 'Path') {
-      for (const v of values) if (!v.startsWith('/')) throw awsError('ValidationException', `The parameter doesn't meet the parameter name requirements. The parameter name must begin with a forward slash "/". Path filter value: ${v}`);
-    }
+    if (family === 'Path') checkPathValues(values);
     if (family === 'Tier') {
       for (const v of values) if (!['Standard', 'Advanced', 'Intelligent-Tiering'].includes(v)) throw awsError('InvalidFilterValue', `The following filter value is not valid: ${v}. Valid values include: [Standard, Advanced, Intelligent-Tiering].`);
     }
@@ -63,6 +75,27 @@ export function checkFilters(filters: readonly ssm.ParameterStringFilter[] | und
     result.push({ key: family, tagKey, option, values });
   }
   return result;
+}
+
+/**
+ * AWS's message for a path it refuses (GetParametersByPath's Path, DescribeParameters' Path
+ * filter), as AWS sends it: with backslashes before the quotes around aws and ssm.
+ */
+export const PATH_RULES = 'The parameter doesn\'t meet the parameter name requirements. The parameter name must begin with a forward slash "/". '
+  + 'It can\'t be prefixed with \\"aws\\" or \\"ssm\\" (case-insensitive). It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). '
+  + 'Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol "/". Valid example: /get/parameters2-/by1./path0_.';
+
+/** Whether a path has AWS's form: a leading slash, single slashes, letters, digits and .-_ only. */
+export function isPathForm(path: string): boolean {
+  return path.startsWith('/') && !path.includes('//') && /^[a-zA-Z0-9_.\-/]*$/.test(path);
+}
+
+/** Path filter values as AWS checks them: reserved prefixes first (any value), then each value's form. */
+function checkPathValues(values: readonly string[]): void {
+  if (values.some((v) => /^\/(aws|ssm)/i.test(v))) {
+    throw awsError('ValidationException', 'Filters for common parameters can\'t be prefixed with "aws" or "ssm" (case-insensitive). When using global parameters, please specify within a global namespace.');
+  }
+  if (!values.every(isPathForm)) throw awsError('ValidationException', PATH_RULES);
 }
 
 /** The older `Filters` member of DescribeParameters: Name, Type and KeyId, matched by prefix (Name) or equality. */
@@ -82,13 +115,14 @@ export function matches(row: VersionRow, tags: readonly { Key: string; Value: st
   for (const f of filters) {
     switch (f.key) {
       case 'Name':
-        if (!f.values.some((v) => compare(f.option, row.name, v) || (!v.startsWith('/') && compare(f.option, row.name, `/${v}`)))) return false;
+        // Top-level names match with or without their slash: both sides are compared as paths (Contains as given).
+        if (!f.values.some((v) => (f.option === 'Contains' ? compare(f.option, row.name, v) : compare(f.option, pathForm(row.name), pathForm(v))))) return false;
         break;
       case 'Path': {
         const ok = f.values.some((v) => {
           const path = v.length > 1 ? v.replace(/\/+$/, '') : v;
-          if (f.option === 'Recursive') return path === '/' ? row.name.startsWith('/') : row.name.startsWith(`${path}/`);
-          return row.parent_path === path && row.name.startsWith('/');
+          if (f.option === 'Recursive') return path === '/' || pathForm(row.name).startsWith(`${path}/`);
+          return row.parent_path === path;
         });
         if (!ok) return false;
         break;
@@ -100,10 +134,10 @@ export function matches(row: VersionRow, tags: readonly { Key: string; Value: st
         if (row.type !== 'SecureString' || !f.values.some((v) => compare(f.option, row.key_id, v))) return false;
         break;
       case 'Tier':
-        if (!f.values.includes(row.tier)) return false;
+        if (!f.values.some((v) => compare(f.option, row.tier, v))) return false;
         break;
       case 'DataType':
-        if (!f.values.includes(row.data_type)) return false;
+        if (!f.values.some((v) => compare(f.option, row.data_type, v))) return false;
         break;
       case 'Label': {
         const labels = JSON.parse(row.labels) as string[];

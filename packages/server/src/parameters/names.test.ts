@@ -24,7 +24,8 @@ test('selectors: name:version, name:label, and the same on an ARN', () => {
   assert.deepEqual(parseSelector('/a/b:3'), { name: '/a/b', selector: ':3', version: 3 });
   assert.deepEqual(parseSelector('/a/b:prod'), { name: '/a/b', selector: ':prod', label: 'prod' });
   assert.deepEqual(parseSelector('arn:aws:ssm:us-east-1:123456789012:parameter/a/b:2'), { name: '/a/b', selector: ':2', version: 2 });
-  assert.equal(codeOf(() => parseSelector('/a/b:1:2')), 'ValidationException');
+  assert.equal(codeOf(() => parseSelector('/a/b:1:2')), 'ParameterNotFound');
+  assert.equal(codeOf(() => parseSelector('/a/b:')), 'ValidationException');
 });
 
 test('name rules: reserved prefixes, relative paths, characters, depth', () => {

@@ -14,6 +14,28 @@ export function parameterArn(region: string, accountId: string, name: string): s
   return formatArn({ service: 'ssm', region, accountId, resource: `parameter${name.startsWith('/') ? '' : '/'}${name}` });
 }
 
+/**
+ * AWS: a top-level name is one parameter with or without its leading slash (`foo` and `/foo`;
+ * user guide, "Requirements and constraints for parameter names": "/TestParam1 and TestParam1
+ * ... are not unique"). Names deeper in a hierarchy always start with '/'. A parameter keeps the
+ * form it was created with (GetParameter answers that Name); both forms find it.
+ */
+export function isTopLevel(name: string): boolean {
+  return name.indexOf('/', 1) < 0;
+}
+
+/** The forms a stored parameter of this name may have: both for a top-level name, else the name itself. */
+export function nameForms(name: string): readonly [string, string] {
+  if (!isTopLevel(name)) return [name, name];
+  const bare = name.startsWith('/') ? name.slice(1) : name;
+  return [bare, `/${bare}`];
+}
+
+/** The name as a path ('/foo' for 'foo'): what Name and Path filters compare. */
+export function pathForm(name: string): string {
+  return name.startsWith('/') ? name : `/${name}`;
+}
+
 /** '/a/b' for '/a/b/c'; '/' for '/c' and for 'c'. */
 export function parentPath(name: string): string {
   const at = name.lastIndexOf('/');
@@ -80,9 +102,11 @@ export function parseSelector(text: string): Selector {
     }
   }
   if (selectorPart === undefined) return { name };
-  if (selectorPart === '' || selectorPart.includes(':')) {
+  if (selectorPart === '') {
     throw awsError('ValidationException', 'Invalid parameter name. Please ensure that the parameter name is of the format /path/name, /path/name:version or /path/name:label.');
   }
+  // AWS finds nothing for `name:2:3` (no parameter has that selector): ParameterNotFound naming the whole text.
+  if (selectorPart.includes(':')) throw awsError('ParameterNotFound', `Parameter ${text} not found.`);
   if (/^\d+$/.test(selectorPart)) return { name, selector: `:${selectorPart}`, version: Number(selectorPart) };
   return { name, selector: `:${selectorPart}`, label: selectorPart };
 }

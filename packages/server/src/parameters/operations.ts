@@ -5,7 +5,7 @@ import type { AuditResource } from '../audit/record.ts';
 import type { KeyService } from '../kms/key-service.ts';
 import { getSettingRow } from '../settings/settings-store.ts';
 import type { Db } from '../store/store.ts';
-import { checkFilters, legacyFilters, matches, type Filter } from './filters.ts';
+import { checkFilters, isPathForm, legacyFilters, matches, PATH_RULES, type Filter } from './filters.ts';
 import { MAX_PARAMETER_TAGS } from './parameter-tags.ts';
 import { checkNewName, isValidLabel, MAX_LABELS_PER_VERSION, parameterArn, parentPath, parseSelector, REFERENCE_PREFIX, type Selector } from './names.ts';
 import { deleteParameter, getCurrent, getTags, getVersions, listCurrent, putVersion, setLabels, VersionConflict, type VersionRow } from './parameter-store.ts';
@@ -28,6 +28,13 @@ export const DEFAULT_KEY = 'alias/aws/ssm';
 export const MAX_VERSIONS = 100;
 const VALUE_LIMIT: Record<string, number> = { Standard: 4096, Advanced: 8192 };
 const STANDARD_PARAMETER_LIMIT = 10_000;
+/** Data types AWS has that Bosun does not check values for (it refuses them rather than store them unchecked). */
+const AWS_ONLY_DATA_TYPES = ['aws:ec2:image', 'aws:ssm:integration'];
+/**
+ * Page sizes when MaxResults is absent. AWS documents none for these three; measured on AWS (and
+ * as moto records it): DescribeParameters 10, GetParametersByPath 10, GetParameterHistory 50.
+ */
+const DEFAULT_PAGE = { DescribeParameters: 10, GetParametersByPath: 10, GetParameterHistory: 50 } as const;
 const MAX_TAGS = MAX_PARAMETER_TAGS;
 
 /** Parameter Store: the ten operations of the SSM API that hold configuration and secrets. */
@@ -152,24 +159,26 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
     return row ? toParameter(ctx, row, withDecryption, sel.selector) : undefined;
   }
 
-  function checkPage(max: number | undefined, fallback: number): number {
-    return max ?? fallback;
-  }
-
   return [
     defineOperation<ssm.PutParameterRequest, ssm.PutParameterResult>({
       service: 'ssm', name: 'PutParameter', readOnly: false, permissions: onName('ssm:PutParameter'), resources: nameResource,
       async handle(ctx, input) {
         const accountId = ctx.principal.accountId;
-        const name = input.Name;
-        checkNewName(name, region, accountId);
+        // AWS checks this as a model constraint (the model declares none): the value is sensitive, so not echoed.
+        if (input.Value === '') throw awsError('ValidationException', "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1");
+        checkNewName(input.Name, region, accountId);
         if (input.Overwrite && input.Tags && input.Tags.length > 0) {
           throw awsError('ValidationException', "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.");
         }
         const dataType = input.DataType ?? 'text';
-        if (dataType !== 'text') throw awsError('ValidationException', `The following data type is not supported: ${dataType} (Data type names are all lowercase.) Bosun supports the data type text.`);
+        if (dataType !== 'text') {
+          const bosunOnly = AWS_ONLY_DATA_TYPES.includes(dataType) ? ' Bosun supports the data type text.' : '';
+          throw awsError('ValidationException', `The following data type is not supported: ${dataType} (Data type names are all lowercase.)${bosunOnly}`);
+        }
         const policies = parsePolicies(input.Policies);
-        const current = await getCurrent(db, accountId, name);
+        const current = await getCurrent(db, accountId, input.Name);
+        // A top-level parameter keeps the form it was created with, whichever form this call names.
+        const name = current?.name ?? input.Name;
         if (!current && !input.Type) throw awsError('ValidationException', 'A parameter type is required when you create a parameter.');
         if (current && !input.Overwrite) throw awsError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
         const type = input.Type ?? current!.type;
@@ -304,13 +313,11 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
       permissions: (ctx, input) => [{ action: 'ssm:GetParametersByPath', resource: arnOf(ctx, input.Path) }],
       resources: (ctx, input) => [{ type: 'AWS::SSM::Parameter', name: input.Path, arn: arnOf(ctx, input.Path) }],
       async handle(ctx, input) {
-        if (!input.Path.startsWith('/')) {
-          throw awsError('ValidationException', 'The parameter doesn\'t meet the parameter name requirements. The parameter name must begin with a forward slash "/".');
-        }
+        if (!isPathForm(input.Path)) throw awsError('ValidationException', PATH_RULES);
         if (input.Path.split('/').filter((p) => p).length > 15) throw awsError('HierarchyLevelLimitExceededException', 'A hierarchy can have a maximum of 15 levels.');
         const filters = checkFilters(input.ParameterFilters, 'GetParametersByPath');
         const path = input.Path.length > 1 ? input.Path.replace(/\/+$/, '') : '/';
-        const limit = checkPage(input.MaxResults, 10);
+        const limit = input.MaxResults ?? DEFAULT_PAGE.GetParametersByPath;
         const scope = input.Recursive
           ? { prefix: path === '/' ? '/' : `${path}/` }
           : { parent: path };
@@ -321,7 +328,7 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
           const tags = others.some((f) => f.key === 'tag') ? await getTags(db, ctx.principal.accountId, rows.map((r) => r.name)) : new Map<string, string>();
           const picked: VersionRow[] = [];
           for (const row of rows) {
-            if (!row.name.startsWith('/') || isExpired(row, ctx.now)) continue;
+            if (isExpired(row, ctx.now)) continue;
             if (!matches(row, JSON.parse(tags.get(row.name) ?? '[]'), others)) continue;
             if (labelFilter) {
               const versions = await getVersions(db, ctx.principal.accountId, row.name);
@@ -344,7 +351,7 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
         if (input.Filters?.length && input.ParameterFilters?.length) throw awsError('ValidationException', 'You can use either Filters or ParameterFilters in a single request.');
         if (input.Shared) throw awsError('ValidationException', 'Bosun does not share parameters across accounts: Shared must be false.');
         const filters: Filter[] = input.ParameterFilters ? checkFilters(input.ParameterFilters, 'DescribeParameters') : legacyFilters(input.Filters);
-        const limit = checkPage(input.MaxResults, 50);
+        const limit = input.MaxResults ?? DEFAULT_PAGE.DescribeParameters;
         const found: VersionRow[] = [];
         const more = await scan(ctx, decodeToken(input.NextToken), limit, {}, async (rows) => {
           const tags = filters.some((f) => f.key === 'tag') ? await getTags(db, ctx.principal.accountId, rows.map((r) => r.name)) : new Map<string, string>();
@@ -360,7 +367,7 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
         const name = plainName(input.Name);
         const versions = await getVersions(db, ctx.principal.accountId, name);
         if (versions.length === 0 || isExpired(versions[versions.length - 1], ctx.now)) throw awsError('ParameterNotFound', `Parameter ${name} not found.`);
-        const limit = checkPage(input.MaxResults, 50);
+        const limit = input.MaxResults ?? DEFAULT_PAGE.GetParameterHistory;
         const start = input.NextToken ? Number(decodeToken(input.NextToken)) : 0;
         if (!Number.isInteger(start) || start < 0) throw awsError('InvalidNextToken', 'The nextToken is not valid.');
         const page = versions.slice(start, start + limit);
@@ -428,7 +435,8 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
           if (v.version === target.version) {
             const next = [...new Set([...labels, ...valid])];
             if (next.length > MAX_LABELS_PER_VERSION) {
-              throw awsError('ParameterVersionLabelLimitExceeded', `A parameter version can have maximum ${MAX_LABELS_PER_VERSION} labels. Move one or more labels to another version and try again.`);
+              // AWS's wording, without a space after the first sentence.
+              throw awsError('ParameterVersionLabelLimitExceeded', `A parameter version can have maximum ${MAX_LABELS_PER_VERSION} labels.Move one or more labels to another version and try again.`);
             }
             changes.push({ version: v.version, labels: next });
           } else if (labels.some((l) => valid.includes(l))) {

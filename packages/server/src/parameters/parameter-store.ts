@@ -2,11 +2,16 @@ import type { Transaction } from 'kysely';
 import { queryRows, readCacheOf, type ReadCache } from '../store/read-cache.ts';
 import type { Db } from '../store/store.ts';
 import type { Database, DeletedParametersTable, ParameterVersionsTable } from '../store/schema.ts';
+import { nameForms } from './names.ts';
 
 /**
  * Store queries for Parameter Store. Every version of a parameter is a row; the newest has
  * is_current = 1, so reading a parameter is one indexed lookup. A deleted parameter's rows
  * move, as they are (SecureStrings still encrypted), into deleted_parameters.
+ *
+ * A top-level parameter is stored under the form it was created with (`foo` or `/foo`); every
+ * function here that takes a name finds it by either form (names.ts nameForms). Migration
+ * 0009 guarantees at most one current parameter per account for the two forms.
  */
 
 export type VersionRow = ParameterVersionsTable;
@@ -16,28 +21,29 @@ export type VersionRow = ParameterVersionsTable;
  * GetParameter and GetParametersByPath answer from memory. Rows from it are shared: never change one.
  */
 const currentReads = new WeakMap<Db, ReadCache>();
-const CURRENT_SQL = 'select * from parameter_versions where account_id = ? and name = ? and is_current = ?';
+const CURRENT_SQL = 'select * from parameter_versions where account_id = ? and name in (?, ?) and is_current = ?';
 
 export async function getCurrent(db: Db, accountId: string, name: string): Promise<VersionRow | undefined> {
   // The read of every GetParameter, cached: on SQLite a prepared statement; on PostgreSQL the fixed text, not built each time.
   const cache = readCacheOf(db, currentReads, ['parameter_versions']);
   const key = `current\0${accountId}\0${name}`;
-  const cached = cache.read(db, key, (q) => q.get<VersionRow>(CURRENT_SQL, [accountId, name, 1]));
+  const params = [accountId, ...nameForms(name), 1];
+  const cached = cache.read(db, key, (q) => q.get<VersionRow>(CURRENT_SQL, params));
   if (cached) return cached.value;
-  return cache.readAsync(db, key, async () => (await queryRows<VersionRow>(db, CURRENT_SQL, [accountId, name, 1]))[0]);
+  return cache.readAsync(db, key, async () => (await queryRows<VersionRow>(db, CURRENT_SQL, params))[0]);
 }
 
 export async function getVersions(db: Db, accountId: string, name: string): Promise<VersionRow[]> {
   return db.selectFrom('parameter_versions').selectAll()
-    .where('account_id', '=', accountId).where('name', '=', name)
+    .where('account_id', '=', accountId).where('name', 'in', nameForms(name))
     .orderBy('version').execute();
 }
 
 export class VersionConflict extends Error {}
 
 /**
- * Writes a new version. `previous` is the version the caller read (undefined for a new
- * parameter); when another write got there first, throws VersionConflict. `drop` removes the
+ * Writes a new version under `row.name`, the stored form (the current version's name when
+ * there is one). `previous` is the version the caller read (undefined for a new parameter); when another write got there first, throws VersionConflict. `drop` removes the
  * oldest version (the 100-version limit).
  */
 export async function putVersion(db: Db, row: VersionRow, options: { previous?: number; drop?: number; tags?: string }): Promise<void> {
@@ -70,7 +76,7 @@ export async function setLabels(db: Db, accountId: string, name: string, changes
   await db.transaction().execute(async (tx) => {
     for (const change of changes) {
       await tx.updateTable('parameter_versions').set({ labels: JSON.stringify(change.labels) })
-        .where('account_id', '=', accountId).where('name', '=', name).where('version', '=', change.version).execute();
+        .where('account_id', '=', accountId).where('name', 'in', nameForms(name)).where('version', '=', change.version).execute();
     }
   });
 }
@@ -81,20 +87,21 @@ export async function deleteParameter(
   options: { version?: number; also?: (tx: Transaction<Database>) => Promise<void> } = {},
 ): Promise<boolean> {
   return db.transaction().execute(async (tx) => {
-    const versions = await tx.selectFrom('parameter_versions').selectAll().where('account_id', '=', accountId).where('name', '=', name).orderBy('version').execute();
+    const versions = await tx.selectFrom('parameter_versions').selectAll().where('account_id', '=', accountId).where('name', 'in', nameForms(name)).orderBy('version').execute();
     if (versions.length === 0) return false;
     // Only the version the caller decided on: a newer write in the meantime wins.
     if (options.version !== undefined && versions[versions.length - 1].version !== options.version) return false;
     const existing = await tx.selectFrom('deleted_parameters').select('deletion_id').where('deletion_id', '=', deletion.id).executeTakeFirst();
     if (existing) return false;
     await options.also?.(tx);
-    const tags = await tx.selectFrom('parameter_tags').select('tags').where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
+    const stored = versions[0].name;
+    const tags = await tx.selectFrom('parameter_tags').select('tags').where('account_id', '=', accountId).where('name', '=', stored).executeTakeFirst();
     await tx.insertInto('deleted_parameters').values({
-      deletion_id: deletion.id, account_id: accountId, name, deleted_at: deletion.at, deleted_by: deletion.by,
+      deletion_id: deletion.id, account_id: accountId, name: stored, deleted_at: deletion.at, deleted_by: deletion.by,
       versions: JSON.stringify(versions), tags: tags?.tags ?? '[]',
     }).execute();
-    await tx.deleteFrom('parameter_versions').where('account_id', '=', accountId).where('name', '=', name).execute();
-    await tx.deleteFrom('parameter_tags').where('account_id', '=', accountId).where('name', '=', name).execute();
+    await tx.deleteFrom('parameter_versions').where('account_id', '=', accountId).where('name', '=', stored).execute();
+    await tx.deleteFrom('parameter_tags').where('account_id', '=', accountId).where('name', '=', stored).execute();
     return true;
   });
 }
@@ -104,7 +111,7 @@ export interface ListOptions {
   readonly limit: number;
   /** Only direct children of this path (one level). */
   readonly parent?: string;
-  /** Only names under this path at any depth (path + '/'). */
+  /** Only names under this path at any depth (path + '/'); '/' is every name, top-level ones stored without their slash too. */
   readonly prefix?: string;
 }
 
@@ -117,7 +124,7 @@ export async function listCurrent(db: Db, accountId: string, options: ListOption
     text += ' and parent_path = ?';
     params.push(options.parent);
   }
-  if (options.prefix !== undefined) {
+  if (options.prefix !== undefined && options.prefix !== '/') {
     text += ' and substr(name, 1, ?) = ?';
     params.push(options.prefix.length, options.prefix);
   }
@@ -134,12 +141,13 @@ export async function listCurrent(db: Db, accountId: string, options: ListOption
   return cache.readAsync(db, key, () => queryRows<VersionRow>(db, text, params));
 }
 
-/** Replaces a parameter's tags (AddTagsToResource / RemoveTagsFromResource). */
+/** Replaces a parameter's tags (AddTagsToResource / RemoveTagsFromResource); `name` is the stored form. */
 export async function setTags(db: Db, accountId: string, name: string, tags: string): Promise<void> {
   await db.insertInto('parameter_tags').values({ account_id: accountId, name, tags })
     .onConflict((oc) => oc.columns(['account_id', 'name']).doUpdateSet({ tags })).execute();
 }
 
+/** Tags by stored name (the names of rows read). */
 export async function getTags(db: Db, accountId: string, names: readonly string[]): Promise<Map<string, string>> {
   if (names.length === 0) return new Map();
   const rows = await db.selectFrom('parameter_tags').select(['name', 'tags']).where('account_id', '=', accountId).where('name', 'in', names).execute();
@@ -147,7 +155,7 @@ export async function getTags(db: Db, accountId: string, names: readonly string[
 }
 
 export async function listDeleted(db: Db, accountId: string, name: string): Promise<DeletedParametersTable[]> {
-  return db.selectFrom('deleted_parameters').selectAll().where('account_id', '=', accountId).where('name', '=', name).orderBy('deleted_at', 'desc').execute();
+  return db.selectFrom('deleted_parameters').selectAll().where('account_id', '=', accountId).where('name', 'in', nameForms(name)).orderBy('deleted_at', 'desc').execute();
 }
 
 export class RestoreConflict extends Error {}
@@ -156,7 +164,7 @@ export class RestoreConflict extends Error {}
 export async function restoreDeleted(db: Db, deleted: DeletedParametersTable, now: number): Promise<void> {
   try {
     await db.transaction().execute(async (tx) => {
-      const existing = await tx.selectFrom('parameter_versions').select('version').where('account_id', '=', deleted.account_id).where('name', '=', deleted.name).executeTakeFirst();
+      const existing = await tx.selectFrom('parameter_versions').select('version').where('account_id', '=', deleted.account_id).where('name', 'in', nameForms(deleted.name)).executeTakeFirst();
       if (existing) throw new RestoreConflict();
       const versions = JSON.parse(deleted.versions) as VersionRow[];
       for (const v of versions) {

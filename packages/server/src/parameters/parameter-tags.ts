@@ -15,12 +15,15 @@ export function parameterTags(db: Db, region: string): TaggableResource {
     maxTags: MAX_PARAMETER_TAGS,
     arn: (ctx, resourceId) => parameterArn(region, ctx.principal.accountId, nameFromArn(resourceId)),
     async read(ctx, resourceId) {
-      const name = nameFromArn(resourceId);
-      if (!(await getCurrent(db, ctx.principal.accountId, name))) return undefined;
-      return JSON.parse((await getTags(db, ctx.principal.accountId, [name])).get(name) ?? '[]') as ssm.Tag[];
+      const row = await getCurrent(db, ctx.principal.accountId, nameFromArn(resourceId));
+      if (!row) return undefined;
+      return JSON.parse((await getTags(db, ctx.principal.accountId, [row.name])).get(row.name) ?? '[]') as ssm.Tag[];
     },
     async write(ctx, resourceId, tags) {
-      await setTags(db, ctx.principal.accountId, nameFromArn(resourceId), JSON.stringify(tags));
+      // Tags belong to the parameter whichever form of a top-level name the caller used.
+      const name = nameFromArn(resourceId);
+      const stored = (await getCurrent(db, ctx.principal.accountId, name))?.name ?? name;
+      await setTags(db, ctx.principal.accountId, stored, JSON.stringify(tags));
     },
   };
 }

@@ -7,6 +7,7 @@ import * as m0005 from './0005-nodes.ts';
 import * as m0006 from './0006-documents.ts';
 import * as m0007 from './0007-commands.ts';
 import * as m0008 from './0008-change-notifications.ts';
+import * as m0009 from './0009-parameter-names.ts';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so that the server can be
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0006-documents': m0006,
   '0007-commands': m0007,
   '0008-change-notifications': m0008,
+  '0009-parameter-names': m0009,
 };
 
 /** The migrations this version knows, oldest first (a store with others was written by a newer Bosun). */

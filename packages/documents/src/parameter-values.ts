@@ -43,12 +43,17 @@ export function coerceDefault(name: string, definition: ParameterDefinition, val
       if (typeof value === 'boolean') return { value };
       if (typeof value === 'string' && /^(true|false)$/i.test(value)) return { value: value.toLowerCase() === 'true' };
       return { problem: `Parameter ${quote(name)} of type Boolean has a default that is not true or false.` };
-    case 'MapList':
-      if (Array.isArray(value) && value.every(isPlainObject)) return { value };
+    case 'MapList': {
+      // As written, or as the JSON text a caller would pass (AWS reads both).
+      const list = typeof value === 'string' ? parseJson(value) : value;
+      if (Array.isArray(list) && list.every(isPlainObject)) return { value: list };
       return { problem: `Parameter ${quote(name)} of type MapList has a default that is not a list of maps.` };
-    case 'StringMap':
-      if (isPlainObject(value)) return { value };
+    }
+    case 'StringMap': {
+      const map = typeof value === 'string' ? parseJson(value) : value;
+      if (isPlainObject(map)) return { value: map };
       return { problem: `Parameter ${quote(name)} of type StringMap has a default that is not a map.` };
+    }
     default:
       if (isListType(type)) {
         if (typeof value === 'string') return { value: [value] };
@@ -70,13 +75,17 @@ function single(name: string, type: string, values: readonly string[]): string |
   return values[0];
 }
 
-function parseJsonObject(text: string): Record<string, unknown> | undefined {
+function parseJson(text: string): unknown {
   try {
-    const parsed: unknown = JSON.parse(text);
-    return isPlainObject(parsed) ? parsed : undefined;
+    return JSON.parse(text) as unknown;
   } catch {
     return undefined;
   }
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  const parsed = parseJson(text);
+  return isPlainObject(parsed) ? parsed : undefined;
 }
 
 /** The typed form of a value supplied as a list of strings (SendCommand's Parameters). */

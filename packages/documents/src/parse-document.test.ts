@@ -82,8 +82,12 @@ test('a document without schemaVersion is refused', () => {
 
 test('a schema version the document type does not accept is InvalidDocumentSchemaVersion', () => {
   rejects(command({ schemaVersion: '0.3' }), /0\.3.*Command/, 'InvalidDocumentSchemaVersion');
-  rejects(command({ schemaVersion: '3.0' }), /3\.0/, 'InvalidDocumentSchemaVersion');
   rejects(command(), /2\.2.*Automation/, 'InvalidDocumentSchemaVersion', 'Automation');
+});
+
+test('a schema version no document type has is InvalidDocumentContent with AWS\'s message', () => {
+  rejects(command({ schemaVersion: '3.0' }), /^Document schema version is invalid\. Value: 3\.0$/);
+  rejects(command({ schemaVersion: '3.0' }), /^Document schema version is invalid\. Value: 3\.0$/, 'InvalidDocumentContent', 'Automation');
 });
 
 test('Command documents accept schema 1.2, 2.0 and 2.2', () => {
@@ -141,8 +145,18 @@ test('preconditions are refused before schema 2.2', () => {
   rejects(command({ schemaVersion: '2.0', mainSteps: [{ name: 'pre', action: 'aws:runShellScript', precondition: { StringEquals: ['platformType', 'Linux'] }, inputs: { runCommand: ['ls'] } }] }), /Step "pre": precondition is supported only in schema 2\.2/);
 });
 
-test('a step using a parameter the document does not define is refused, naming both', () => {
-  rejects(command({ mainSteps: [{ name: 'say', action: 'aws:runShellScript', inputs: { runCommand: ['echo {{ Missing }}'] } }] }), /Step "say" uses parameter "Missing", which the document does not define/);
+test('a step using a parameter the document does not declare is refused with AWS\'s message', () => {
+  rejects(command({ mainSteps: [{ name: 'say', action: 'aws:runShellScript', inputs: { runCommand: ['echo {{ Missing }}'] } }] }), /^Parameter "Missing" is not declared\.$/);
+});
+
+test('an Automation runbook using a parameter it does not declare is refused with AWS\'s message', () => {
+  const runbook = (fields: Record<string, unknown>) => JSON.stringify({ schemaVersion: '0.3', mainSteps: [{ name: 'wait', action: 'aws:sleep', inputs: { Duration: 'PT1S' } }], ...fields });
+  rejects(runbook({ assumeRole: '{{ AutomationAssumeRole }}' }), /^Parameter "AutomationAssumeRole" is not declared\.$/, 'InvalidDocumentContent', 'Automation');
+  rejects(runbook({ mainSteps: [{ name: 'install', action: 'aws:runCommand', inputs: { DocumentName: 'AWS-ConfigureAWSPackage', Parameters: { version: '{{ PackageVersion }}' } } }] }), /^Parameter "PackageVersion" is not declared\.$/, 'InvalidDocumentContent', 'Automation');
+  parseDocument(runbook({ mainSteps: [
+    { name: 'first', action: 'aws:executeAwsApi', inputs: { Service: 'ec2', Api: 'DescribeInstances' }, outputs: [{ Name: 'State', Selector: '$.State', Type: 'String' }] },
+    { name: 'second', action: 'aws:sleep', inputs: { Note: '{{ first.State }} {{ automation:EXECUTION_ID }} {{ global:REGION }}' } },
+  ] }), 'JSON', 'Automation');
 });
 
 test('ssm: and ssm-secure: references in steps are not taken for parameters', () => {
@@ -178,8 +192,6 @@ test('parameter definitions: names, types and fields are checked, naming the par
   rejects(command({ parameters: { Message: 'String' } }), /Parameter "Message" must be an object with a type/);
   rejects(command({ parameters: { Message: { type: 'String', allowedPattern: '([' } } }), /Parameter "Message" has an allowedPattern that is not a valid regular expression/);
   rejects(command({ parameters: { Message: { type: 'String', minChars: -1 } } }), /Parameter "Message": minChars must be a non-negative integer/);
-  rejects(command({ parameters: { Message: { type: 'String', minChars: 5, maxChars: 2 } } }), /Parameter "Message": minChars is greater than maxChars/);
-  rejects(command({ parameters: { Message: { type: 'StringList', minItems: 3, maxItems: 1 } } }), /Parameter "Message": minItems is greater than maxItems/);
   rejects(command({ parameters: { Message: { type: 'String', allowedValues: 'a' } } }), /Parameter "Message": allowedValues must be a list of strings/);
   rejects(command({ parameters: { Message: { type: 'String', description: 3 } } }), /Parameter "Message": description must be a string/);
 });
@@ -282,4 +294,61 @@ test('Command steps take onFailure exit or successAndExit and finallyStep true o
   parseDocument(step({ finallyStep: 'false' }), 'JSON', 'Command');
   rejects(step({ onFailure: 'Abort' }), /Step "flow": onFailure must be exit or successAndExit/);
   rejects(step({ finallyStep: 'yes' }), /Step "flow": finallyStep must be true or false/);
+});
+
+test('empty (null) optional fields count as absent: description, displayType, allowedValues, default, inputs', () => {
+  const yaml = [
+    "schemaVersion: '2.2'",
+    'description:',
+    'parameters:',
+    '  Message:',
+    '    type: String',
+    '    description:',
+    '    displayType:',
+    '    allowedValues:',
+    '    allowedPattern:',
+    '    default:',
+    'mainSteps:',
+    '  - action: aws:refreshAssociation',
+    '    name: refresh',
+    '    inputs:',
+  ].join('\n');
+  const doc = parseDocument(yaml, 'YAML', 'Command');
+  assert.equal(doc.description, undefined);
+  assert.deepEqual(doc.parameters.Message, { type: 'String' });
+  assert.deepEqual(doc.steps[0].inputs, {});
+});
+
+test('keys the parser does not read are kept, at the top, in parameters and in steps', () => {
+  const doc = parseDocument(command({
+    outputs: ['say.Output'],
+    files: {},
+    parameters: { Message: { type: 'String', default: 'hello', label: 'Message', isSecret: false } },
+    mainSteps: [{ name: 'say', action: 'aws:runShellScript', isCritical: 'true', inputs: { runCommand: ['echo {{ Message }}'] } }],
+  }), 'JSON', 'Command');
+  assert.deepEqual((doc.content as { outputs: string[] }).outputs, ['say.Output']);
+  assert.equal(doc.steps[0].isCritical, 'true');
+});
+
+test('bounds that no value can meet are accepted: minChars above maxChars, minItems above maxItems', () => {
+  const doc = parseDocument(command({ parameters: { Message: { type: 'String', minChars: 5, maxChars: 2 }, Lines: { type: 'StringList', minItems: 3, maxItems: 1 } }, mainSteps: [{ name: 's', action: 'aws:runShellScript', inputs: { runCommand: ['ls'] } }] }), 'JSON', 'Command');
+  assert.equal(doc.parameters.Message.minChars, 5);
+});
+
+test('StringMap and MapList defaults may be written as JSON text', () => {
+  const doc = parseDocument(command({
+    parameters: { Tags: { type: 'StringMap', default: '{"env":"prod"}' }, Items: { type: 'MapList', default: '[{"k":"v"}]' } },
+    mainSteps: [{ name: 's', action: 'aws:runShellScript', inputs: { runCommand: ['ls'] } }],
+  }), 'JSON', 'Command');
+  assert.deepEqual(doc.parameters.Tags.default, { env: 'prod' });
+  assert.deepEqual(doc.parameters.Items.default, [{ k: 'v' }]);
+});
+
+test('Automation flow fields may be parameters: timeoutSeconds, maxAttempts, isEnd', () => {
+  const doc = parseDocument(JSON.stringify({
+    schemaVersion: '0.3',
+    parameters: { Timeout: { type: 'Integer', default: 60 }, Attempts: { type: 'Integer', default: 2 }, Last: { type: 'Boolean', default: true } },
+    mainSteps: [{ name: 'wait', action: 'aws:sleep', timeoutSeconds: '{{ Timeout }}', maxAttempts: '{{ Attempts }}', isEnd: '{{ Last }}', inputs: { Duration: 'PT1S' } }],
+  }), 'JSON', 'Automation');
+  assert.equal(doc.steps[0].timeoutSeconds, '{{ Timeout }}');
 });

@@ -7,6 +7,10 @@
  *                     validated here, run later by the automation engine
  *
  * Every problem is a DocumentContentError whose message names the step or parameter at fault.
+ *
+ * Only what AWS refuses is refused (docs/documents.md lists each rule and why it stays): a field
+ * that AWS's own documents leave empty (YAML `description:` is null) counts as absent, and keys
+ * this parser does not read are kept as written.
  */
 import { parseContent } from './content-format.ts';
 import { DocumentContentError } from './document-errors.ts';
@@ -20,6 +24,13 @@ export const SCHEMA_VERSIONS: Readonly<Record<string, readonly string[]>> = {
   Command: ['1.2', '2.0', '2.2'],
   Automation: ['0.3'],
 };
+
+/**
+ * Every schema version some document type has (Session, Package and the other types use 1.0):
+ * a version outside this list is InvalidDocumentContent with AWS's message, one of another type
+ * InvalidDocumentSchemaVersion.
+ */
+const KNOWN_SCHEMA_VERSIONS: readonly string[] = ['0.3', '1.0', '1.2', '2.0', '2.2'];
 
 const parameterTypes: Readonly<Record<string, readonly string[]>> = {
   Command: ['String', 'StringList', 'Integer', 'Boolean', 'MapList', 'StringMap'],
@@ -45,6 +56,14 @@ function quote(value: string): string {
   return JSON.stringify(value);
 }
 
+/** An optional field: YAML's empty value (null) counts as absent, as AWS reads it. */
+function optional(definition: Record<string, unknown>, field: string): unknown {
+  const value = definition[field];
+  return value === null ? undefined : value;
+}
+
+const isPlaceholder = (value: unknown) => typeof value === 'string' && /^\{\{.*\}\}$/.test(value.trim());
+
 function schemaVersionOf(content: Record<string, unknown>): string {
   const raw = content.schemaVersion;
   if (raw === undefined) fail('The document has no schemaVersion.');
@@ -55,7 +74,7 @@ function schemaVersionOf(content: Record<string, unknown>): string {
 }
 
 function optionalCount(name: string, definition: Record<string, unknown>, field: string): number | undefined {
-  const value = definition[field];
+  const value = optional(definition, field);
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
     fail(`Parameter ${quote(name)}: ${field} must be a non-negative integer.`);
@@ -73,38 +92,33 @@ function parseParameter(name: string, raw: unknown, documentType: string): Param
     fail(`Parameter ${quote(name)} has type ${raw.type === undefined ? '(none)' : quote(String(raw.type))}; allowed types are ${allowedTypes.join(', ')}.`);
   }
   const definition: ParameterDefinition = { type: raw.type as ParameterDefinition['type'] };
-  if (raw.description !== undefined) {
-    if (typeof raw.description !== 'string') fail(`Parameter ${quote(name)}: description must be a string.`);
-    definition.description = raw.description;
+  for (const field of ['description', 'displayType'] as const) {
+    const text = optional(raw, field);
+    if (text === undefined) continue;
+    if (typeof text !== 'string') fail(`Parameter ${quote(name)}: ${field} must be a string.`);
+    definition[field] = text;
   }
-  if (raw.displayType !== undefined) {
-    if (typeof raw.displayType !== 'string') fail(`Parameter ${quote(name)}: displayType must be a string.`);
-    definition.displayType = raw.displayType;
-  }
-  if (raw.allowedValues !== undefined) {
-    if (!Array.isArray(raw.allowedValues) || raw.allowedValues.some((item) => typeof item === 'object' && item !== null)) {
+  const allowedValues = optional(raw, 'allowedValues');
+  if (allowedValues !== undefined) {
+    if (!Array.isArray(allowedValues) || allowedValues.some((item) => typeof item === 'object' && item !== null)) {
       fail(`Parameter ${quote(name)}: allowedValues must be a list of strings.`);
     }
-    definition.allowedValues = raw.allowedValues.map(String);
+    definition.allowedValues = allowedValues.map(String);
   }
-  if (raw.allowedPattern !== undefined) {
-    if (typeof raw.allowedPattern !== 'string') fail(`Parameter ${quote(name)}: allowedPattern must be a string.`);
-    const problem = patternProblem(name, raw.allowedPattern);
+  const allowedPattern = optional(raw, 'allowedPattern');
+  if (allowedPattern !== undefined) {
+    if (typeof allowedPattern !== 'string') fail(`Parameter ${quote(name)}: allowedPattern must be a string.`);
+    const problem = patternProblem(name, allowedPattern);
     if (problem) fail(problem);
-    definition.allowedPattern = raw.allowedPattern;
+    definition.allowedPattern = allowedPattern;
   }
   for (const field of ['minChars', 'maxChars', 'minItems', 'maxItems'] as const) {
     const count = optionalCount(name, raw, field);
     if (count !== undefined) definition[field] = count;
   }
-  if (definition.minChars !== undefined && definition.maxChars !== undefined && definition.minChars > definition.maxChars) {
-    fail(`Parameter ${quote(name)}: minChars is greater than maxChars.`);
-  }
-  if (definition.minItems !== undefined && definition.maxItems !== undefined && definition.minItems > definition.maxItems) {
-    fail(`Parameter ${quote(name)}: minItems is greater than maxItems.`);
-  }
-  if (raw.interpolationType !== undefined) {
-    if (raw.interpolationType !== 'ENV_VAR') {
+  const interpolationType = optional(raw, 'interpolationType');
+  if (interpolationType !== undefined) {
+    if (interpolationType !== 'ENV_VAR') {
       fail(`Parameter ${quote(name)}: interpolationType must be ENV_VAR.`);
     }
     if (!['String', 'Integer', 'Boolean'].includes(definition.type)) {
@@ -112,8 +126,9 @@ function parseParameter(name: string, raw: unknown, documentType: string): Param
     }
     definition.interpolationType = 'ENV_VAR';
   }
-  if (raw.default !== undefined) {
-    const coerced = coerceDefault(name, definition, raw.default);
+  const defaultValue = optional(raw, 'default');
+  if (defaultValue !== undefined) {
+    const coerced = coerceDefault(name, definition, defaultValue);
     if ('problem' in coerced) fail(coerced.problem);
     const problem = checkConstraints(name, definition, coerced.value);
     if (problem) fail(`The default of ${problem.charAt(0).toLowerCase()}${problem.slice(1)}`);
@@ -143,15 +158,16 @@ function parseMainSteps(raw: unknown, schemaVersion: string, documentType: strin
     if (seen.has(step.name)) fail(`Step name ${quote(step.name)} is used by more than one step.`);
     seen.add(step.name);
     if (typeof step.action !== 'string' || step.action === '') fail(`${label} has no action.`);
-    if (step.inputs !== undefined && !isPlainObject(step.inputs)) fail(`${label}: inputs must be an object.`);
-    if (step.precondition !== undefined) {
+    const inputs = optional(step, 'inputs');
+    if (inputs !== undefined && !isPlainObject(inputs)) fail(`${label}: inputs must be an object.`);
+    if (optional(step, 'precondition') !== undefined) {
       if (documentType !== 'Command' || schemaVersion !== '2.2') {
         fail(`${label}: precondition is supported only in schema 2.2 Command documents.`);
       }
       const problem = preconditionProblem(step.precondition);
       if (problem) fail(`${label}: ${problem}`);
     }
-    return { ...step, name: step.name, action: step.action, inputs: (step.inputs as Record<string, unknown> | undefined) ?? {} };
+    return { ...step, name: step.name, action: step.action, inputs: (inputs as Record<string, unknown> | undefined) ?? {} };
   });
 }
 
@@ -195,11 +211,11 @@ function checkAutomationFlow(steps: DocumentStep[]): void {
         fail(`Step ${quote(step.name)}: ${field} must be Abort, Continue or step:<name>.`);
       }
     }
-    if (step.isEnd !== undefined && typeof step.isEnd !== 'boolean') fail(`Step ${quote(step.name)}: isEnd must be true or false.`);
-    if (step.maxAttempts !== undefined && (typeof step.maxAttempts !== 'number' || !Number.isInteger(step.maxAttempts) || step.maxAttempts < 1)) {
+    if (step.isEnd !== undefined && typeof step.isEnd !== 'boolean' && !isPlaceholder(step.isEnd)) fail(`Step ${quote(step.name)}: isEnd must be true or false.`);
+    if (step.maxAttempts !== undefined && !isPlaceholder(step.maxAttempts) && (typeof step.maxAttempts !== 'number' || !Number.isInteger(step.maxAttempts) || step.maxAttempts < 1)) {
       fail(`Step ${quote(step.name)}: maxAttempts must be a positive integer.`);
     }
-    if (step.timeoutSeconds !== undefined && (typeof step.timeoutSeconds !== 'number' || step.timeoutSeconds <= 0)) {
+    if (step.timeoutSeconds !== undefined && !isPlaceholder(step.timeoutSeconds) && (typeof step.timeoutSeconds !== 'number' || step.timeoutSeconds <= 0)) {
       fail(`Step ${quote(step.name)}: timeoutSeconds must be a positive number.`);
     }
   }
@@ -210,7 +226,6 @@ function checkAutomationFlow(steps: DocumentStep[]): void {
  * `finallyStep` true or false; a placeholder is checked when the step runs.
  */
 function checkCommandFlow(steps: DocumentStep[]): void {
-  const isPlaceholder = (value: unknown) => typeof value === 'string' && /^\{\{.*\}\}$/.test(value.trim());
   for (const step of steps) {
     const { onFailure, finallyStep } = step.inputs;
     if (onFailure !== undefined && onFailure !== 'exit' && onFailure !== 'successAndExit' && !isPlaceholder(onFailure)) {
@@ -222,17 +237,19 @@ function checkCommandFlow(steps: DocumentStep[]): void {
   }
 }
 
-/** Every `{{ name }}` in a Command document's steps must be one of its parameters. */
-function checkParameterReferences(steps: DocumentStep[], parameters: Record<string, ParameterDefinition>): void {
-  for (const step of steps) {
-    forEachString(step.inputs, (text) => {
-      for (const found of placeholdersIn(text)) {
-        if (found.kind === 'parameter' && !(found.name in parameters)) {
-          fail(`Step ${quote(step.name)} uses parameter ${quote(found.name)}, which the document does not define.`);
-        }
-      }
-    });
-  }
+/**
+ * Every `{{ name }}` in the steps (and an Automation runbook's assumeRole) must be one of the
+ * document's parameters, with AWS's message. Step outputs (`{{ step.Output }}`), `automation:`,
+ * `global:`, `ssm:` and `ssm-secure:` references are not parameters.
+ */
+function checkParameterReferences(steps: DocumentStep[], parameters: Record<string, ParameterDefinition>, content: Record<string, unknown>): void {
+  const check = (text: string) => {
+    for (const found of placeholdersIn(text)) {
+      if (found.kind === 'parameter' && !Object.hasOwn(parameters, found.name)) fail(`Parameter ${quote(found.name)} is not declared.`);
+    }
+  };
+  forEachString(content.assumeRole, check);
+  for (const step of steps) forEachString(step.inputs, check);
 }
 
 /**
@@ -250,12 +267,13 @@ export function parseDocument(content: string, format: DocumentFormat, documentT
   const parsed = parseContent(content, format);
   if (!isPlainObject(parsed)) fail('The content for the document is not valid: it must be an object.');
   const schemaVersion = schemaVersionOf(parsed);
-  const description = parsed.description;
+  const description = optional(parsed, 'description');
   if (description !== undefined && typeof description !== 'string') fail('description must be a string.');
   const accepted = SCHEMA_VERSIONS[documentType];
   if (!accepted) {
     return { schemaVersion, description, parameters: {}, steps: [], content: parsed };
   }
+  if (!KNOWN_SCHEMA_VERSIONS.includes(schemaVersion)) fail(`Document schema version is invalid. Value: ${schemaVersion}`);
   if (!accepted.includes(schemaVersion)) {
     throw new DocumentContentError(
       `Document schema version, ${schemaVersion}, is not supported for ${documentType} documents; use ${accepted.join(', ')}.`,
@@ -267,9 +285,7 @@ export function parseDocument(content: string, format: DocumentFormat, documentT
     ? parseRuntimeConfig(parsed.runtimeConfig)
     : parseMainSteps(parsed.mainSteps, schemaVersion, documentType);
   if (documentType === 'Automation') checkAutomationFlow(steps);
-  else {
-    checkCommandFlow(steps);
-    checkParameterReferences(steps, parameters);
-  }
+  else checkCommandFlow(steps);
+  checkParameterReferences(steps, parameters, parsed);
   return { schemaVersion, description, parameters, steps, content: parsed };
 }

@@ -104,9 +104,9 @@ for (const engine of engines) {
       assert.deepEqual(content.mainSteps[0].inputs.runCommand, ['echo "{{ Greeting }}"']);
     });
 
-    test('invalid content is refused with InvalidDocumentContent naming the step, and a wrong schema with InvalidDocumentSchemaVersion', async () => {
+    test('invalid content is refused with InvalidDocumentContent in AWS\'s words, and a wrong schema with InvalidDocumentSchemaVersion', async () => {
       const bad = JSON.stringify({ schemaVersion: '2.2', mainSteps: [{ name: 'oops', action: 'aws:runShellScript', inputs: { runCommand: ['echo {{ Missing }}'] } }] });
-      await fails(admin(), 'InvalidDocumentContent', /Step "oops" uses parameter "Missing"/, 'create-document', '--name', 'Broken', '--content', bad);
+      await fails(admin(), 'InvalidDocumentContent', /Parameter "Missing" is not declared\./, 'create-document', '--name', 'Broken', '--content', bad);
       await fails(admin(), 'InvalidDocumentSchemaVersion', /0\.3/, 'create-document', '--name', 'Broken', '--content', JSON.stringify({ schemaVersion: '0.3', mainSteps: [] }));
       await fails(admin(), 'InvalidDocumentContent', /JSON not well-formed/, 'create-document', '--name', 'Broken', '--content', '{"schemaVersion": ');
       await fails(admin(), 'DocumentAlreadyExists', /already exists/, 'create-document', '--name', 'Greet', '--content', JSON.stringify(SECOND_VERSION));

@@ -94,7 +94,13 @@ describe('the README quick start, as written', { skip: skipWithoutAwsCli }, () =
 
     // Ctrl-C in the terminal: SIGINT to the whole foreground group (npm and bosun dev).
     process.kill(-npmStart.pid!, 'SIGINT');
-    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => npmStart!.once('close', (c, s) => resolve([c, s])));
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`npm start did not stop within 20 s of Ctrl-C:\n${startOutput}`)), 20_000);
+      npmStart!.once('close', (c, s) => {
+        clearTimeout(timer);
+        resolve([c, s]);
+      });
+    });
     assert.ok(code === 0 || signal === 'SIGINT', `npm start ended with ${code ?? signal}:\n${startOutput}`);
     assert.match(startOutput, /Press Ctrl-C to stop/);
     assert.doesNotMatch(startOutput, /NodeVersionSupportWarning|ExperimentalWarning/);

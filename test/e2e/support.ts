@@ -554,7 +554,7 @@ export interface BosunProcess {
   waitForLine(pattern: RegExp, options?: { stream?: 'stdout' | 'stderr'; timeoutMs?: number }): Promise<RegExpMatchArray>;
   /** Resolves with the exit code. */
   readonly exited: Promise<number>;
-  /** SIGTERM, then the exit code. */
+  /** SIGTERM, then the exit code (rejects, after SIGKILL, when it has not exited within 20 s). */
   stop(): Promise<number>;
 }
 
@@ -615,7 +615,19 @@ export async function spawnBosun(args: readonly string[], options: { cwd?: strin
     },
     async stop() {
       if (exitCode === undefined) child.kill('SIGTERM');
-      return exited;
+      // A process that does not stop on SIGTERM fails the test instead of hanging the suite.
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`bosun ${args.join(' ')} did not exit within 20 s of SIGTERM\nstdout:\n${text.stdout}\nstderr:\n${text.stderr}`));
+        }, 20_000);
+      });
+      try {
+        return await Promise.race([exited, deadline]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
   if (options.waitFor) {

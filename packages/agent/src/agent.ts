@@ -144,6 +144,8 @@ export class Agent {
   }
 
   private later(ms: number, work: () => void): void {
+    // An answer that arrives after stop() (a credentials renewal) must not hold the process open.
+    if (this.stopped) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       work();

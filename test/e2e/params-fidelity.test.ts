@@ -152,6 +152,27 @@ for (const engine of engines) {
       });
     });
 
+    test('eleven labels in one call are ParameterVersionLabelLimitExceeded too, not a ValidationException, and none is attached', async () => {
+      await ssm.send(new PutParameterCommand({ Name: '/fidelity/labels-one-call', Value: 'v', Type: 'String' }));
+      assert.deepEqual(await failure(ssm.send(new LabelParameterVersionCommand({ Name: '/fidelity/labels-one-call', Labels: Array.from({ length: 11 }, (_, i) => `l${i}`) }))), {
+        name: 'ParameterVersionLabelLimitExceeded', message: 'A parameter version can have maximum 10 labels.Move one or more labels to another version and try again.',
+      });
+      const history = await ssm.send(new GetParameterHistoryCommand({ Name: '/fidelity/labels-one-call' }));
+      assert.deepEqual(history.Parameters?.[0].Labels ?? [], []);
+    });
+
+    test("an unknown Type lists the values in AWS's order; eleven names in GetParameters end with a full stop; a bad ResourceType is InvalidResourceType", async () => {
+      assert.deepEqual(await failure(ssm.send(new PutParameterCommand({ Name: '/fidelity/type', Value: 'v', Type: 'Number' as never }))), {
+        name: 'ValidationException', message: "1 validation error detected: Value 'Number' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]",
+      });
+      const names = Array.from({ length: 11 }, (_, i) => `/fidelity/n${i}`);
+      const many = await failure(ssm.send(new GetParametersCommand({ Names: names })));
+      assert.equal(many.name, 'ValidationException');
+      assert.ok(many.message.endsWith('Member must have length less than or equal to 10.'), many.message);
+      const tagged = await failure(ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Bucket' as never, ResourceId: '/fidelity/type', Tags: [{ Key: 'k', Value: 'v' }] })));
+      assert.equal(tagged.name, 'InvalidResourceType');
+    });
+
     test('without MaxResults DescribeParameters and GetParametersByPath answer 10 per page, GetParameterHistory 50', async () => {
       for (let i = 0; i < 12; i++) await ssm.send(new PutParameterCommand({ Name: `/fidelity/page/p${String(i).padStart(2, '0')}`, Value: 'v', Type: 'String' }));
       for (let v = 2; v <= 52; v++) await ssm.send(new PutParameterCommand({ Name: '/fidelity/page/p00', Value: `v${v}`, Overwrite: true }));

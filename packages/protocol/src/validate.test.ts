@@ -63,9 +63,9 @@ test('DescribeParameters with MaxResults 0 fails with the minimum value', () => 
     one("Value '0' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1"));
 });
 
-test('PutParameter with an unknown Type fails with the enum value set', () => {
+test("PutParameter with an unknown Type fails with the enum value set, in AWS's order (not the model's)", () => {
   assertFails(ssmModel, 'PutParameter', { Name: '/app/db', Value: 'v', Type: 'Number' }, 'ValidationException',
-    one("Value 'Number' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [String, StringList, SecureString]"));
+    one("Value 'Number' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]"));
 });
 
 test('a filter key outside its pattern fails with the regular expression, matched against the whole value', () => {
@@ -116,12 +116,12 @@ test('several violations are counted and joined with "; " in member declaration 
     "Value '11' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 10");
 });
 
-test('a list with too few entries fails with the length wording and the list rendered as [a, b]', () => {
+test('a list with too few or too many entries fails with the length wording and the list rendered as [a, b]', () => {
   assertFails(ssmModel, 'GetParameters', { Names: [] }, 'ValidationException',
     one("Value '[]' at 'names' failed to satisfy constraint: Member must have length greater than or equal to 1"));
   const names = Array.from({ length: 11 }, (_, i) => `p${i}`);
   assertFails(ssmModel, 'GetParameters', { Names: names }, 'ValidationException',
-    one(`Value '[${names.join(', ')}]' at 'names' failed to satisfy constraint: Member must have length less than or equal to 10`));
+    one(`Value '[${names.join(', ')}]' at 'names' failed to satisfy constraint: Member must have length less than or equal to 10.`));
 });
 
 test('a bad string inside a list is reported once for the list, listing every constraint of the member', () => {
@@ -331,4 +331,20 @@ test('a map key named __proto__ stays an ordinary key', () => {
   const decoded = decodeInput(ssmModel, 'CreateOpsMetadata', body) as { Metadata: Record<string, unknown> };
   assert.deepEqual(Object.keys(decoded.Metadata), ['__proto__']);
   assert.equal(Object.getPrototypeOf(decoded.Metadata), Object.prototype);
+});
+
+test('an unknown ResourceType and more than ten labels pass the front end: the operations answer InvalidResourceType and ParameterVersionLabelLimitExceeded', () => {
+  for (const operation of ['AddTagsToResource', 'RemoveTagsFromResource', 'ListTagsForResource']) {
+    const decoded = decodeInput(ssmModel, operation, { ResourceType: 'Bucket', ResourceId: 'x', Tags: [{ Key: 'k', Value: 'v' }], TagKeys: ['k'] }) as { ResourceType: string };
+    assert.equal(decoded.ResourceType, 'Bucket');
+  }
+  const labels = Array.from({ length: 11 }, (_, i) => `l${i}`);
+  assert.deepEqual((decodeInput(ssmModel, 'LabelParameterVersion', { Name: '/p', Labels: labels }) as { Labels: string[] }).Labels, labels);
+  // The elements' own constraints still hold.
+  assert.equal(failure(ssmModel, 'LabelParameterVersion', { Name: '/p', Labels: ['x'.repeat(101)] }).code, 'ValidationException');
+});
+
+test('only the messages AWS ends with a full stop have one', () => {
+  // GetParameters' full stop: the list test above. Other operations keep AWS's usual wording, without one.
+  assert.doesNotMatch(failure(ssmModel, 'GetServiceSetting', { SettingId: 'x'.repeat(1001) }).message, /\.$/);
 });

@@ -41,7 +41,11 @@ export function decodeInput(model: ServiceModel, operation: string, body: unknow
   if (!isJsonObject(input)) throw awsError('SerializationException', 'The request body must be a JSON object');
   if (!op.input) return {};
 
-  const ctx: Context = { model, violations: [] };
+  const service = model.metadata.endpointPrefix;
+  const ctx: Context = {
+    model, violations: [], checkedByOperation: new Set(CHECKED_BY_OPERATION[`${service}:${operation}`] ?? []), enumOrder: ENUM_ORDER[service] ?? {},
+    fullStop: (path) => FULL_STOP.has(`${service}:${operation} ${path}`),
+  };
   const decoded = decodeStructure(ctx, structureShape(model, op.input), input, '');
   if (ctx.violations.length > 0) throw validationError(ctx.violations);
   return decoded;
@@ -50,7 +54,35 @@ export function decodeInput(model: ServiceModel, operation: string, body: unknow
 interface Context {
   readonly model: ServiceModel;
   readonly violations: string[];
+  /** Paths of members whose own constraints the operation checks, with an error of its own. */
+  readonly checkedByOperation: ReadonlySet<string>;
+  readonly enumOrder: Readonly<Record<string, readonly string[]>>;
+  readonly fullStop: (path: string) => boolean;
 }
+
+/**
+ * Members whose model constraint AWS does not check at its front end: the operation answers
+ * with an error of its own (keyed `service:Operation`, the member's error path). Each was seen
+ * on AWS: an unknown ResourceType is InvalidResourceType, and more than ten labels in one
+ * LabelParameterVersion is ParameterVersionLabelLimitExceeded, not a ValidationException.
+ */
+const CHECKED_BY_OPERATION: Readonly<Record<string, readonly string[]>> = {
+  'ssm:AddTagsToResource': ['resourceType'],
+  'ssm:RemoveTagsFromResource': ['resourceType'],
+  'ssm:ListTagsForResource': ['resourceType'],
+  'ssm:LabelParameterVersion': ['labels'],
+};
+
+/**
+ * Constraint messages AWS ends with a full stop (keyed `service:Operation path`): GetParameters
+ * with more than ten names ("... less than or equal to 10.").
+ */
+const FULL_STOP: ReadonlySet<string> = new Set(['ssm:GetParameters names']);
+
+/** Enums whose values AWS's messages list in another order than the model's (by shape name). */
+const ENUM_ORDER: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  ssm: { ParameterType: ['SecureString', 'StringList', 'String'] },
+};
 
 type JsonObject = Record<string, unknown>;
 
@@ -99,7 +131,10 @@ function decodeStructure(ctx: Context, shape: StructureShape, value: JsonObject,
 function decodeMember(ctx: Context, shapeName: string, raw: unknown, path: string): unknown {
   const at = ctx.violations.length;
   const decoded = decodeValue(ctx, shapeName, raw, path);
-  const own = constraintFailures(shapeOf(ctx.model, shapeName), decoded).map((c) => violation(ctx, shapeName, decoded, path, c));
+  if (ctx.checkedByOperation.has(path)) return decoded;
+  const shape = shapeOf(ctx.model, shapeName);
+  const ordered = shape.type === 'string' && shape.enum && ctx.enumOrder[shapeName] ? { ...shape, enum: [...ctx.enumOrder[shapeName]] } : shape;
+  const own = constraintFailures(ordered, decoded).map((c) => violation(ctx, shapeName, decoded, path, ctx.fullStop(path) && c.startsWith('Member must have length less') ? `${c}.` : c));
   ctx.violations.splice(at, 0, ...own);
   return decoded;
 }

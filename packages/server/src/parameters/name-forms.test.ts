@@ -66,7 +66,9 @@ for (const target of storeTargets) {
         await putVersion(store.db, row(account, '/tie', 1, 'slash', T0 + 5), {});
         await putVersion(store.db, row(account, '/alone', 1, 'x'), {});
       } finally {
-        await migrateNames(store.db);
+        // As the migrator runs it: inside one transaction where the engine has transactional DDL (PostgreSQL).
+        if (store.db.getExecutor().adapter.supportsTransactionalDdl) await store.db.transaction().execute((tx) => migrateNames(tx));
+        else await migrateNames(store.db);
       }
       const kept = await getVersions(store.db, account, 'pair');
       assert.deepEqual(kept.map((v) => [v.name, v.value]), [['/pair', 'new']]);

@@ -28,7 +28,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   for (const pair of byKey.values()) {
     if (pair.length < 2) continue;
     const [loser] = [...pair].sort((a, b) => Number(a.last_modified_at) - Number(b.last_modified_at) || (a.name.startsWith('/') ? 1 : -1));
-    await db.transaction().execute(async (tx) => {
+    // PostgreSQL's migrations already run in a transaction (Kysely's transactional DDL), where
+    // another cannot be opened; SQLite's do not, so each pair moves in one of its own.
+    const atomically = (work: (tx: Kysely<any>) => Promise<void>) => (db.isTransaction ? work(db) : db.transaction().execute(work));
+    await atomically(async (tx) => {
       const versions = await tx.selectFrom('parameter_versions').selectAll()
         .where('account_id', '=', loser.account_id).where('name', '=', loser.name).orderBy('version').execute();
       const tags = await tx.selectFrom('parameter_tags').select('tags').where('account_id', '=', loser.account_id).where('name', '=', loser.name).executeTakeFirst();

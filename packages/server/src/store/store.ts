@@ -119,13 +119,16 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
   // schema dropped by someone else meanwhile (a test's, another deployment's) fails that query
   // with invalid_schema_name (3F000), or with undefined_table (42P01) naming a table of that
   // other schema, though nothing of ours is wrong. Such a race is retried.
-  const droppedElsewhere = (e: unknown) => {
+  const droppedElsewhere = (e: unknown, migrationFailed: boolean) => {
     const { code, message } = (e ?? {}) as { code?: string; message?: string };
     if (code === '3F000') return true;
+    // Before any migration of ours ran (Kysely was still reading the catalogue), a column or
+    // table vanishing under the introspection query is that same race, named or not.
+    if (!migrationFailed && (code === '42703' || code === '42P01')) return true;
     const table = code === '42P01' ? /relation "([^".]+)\.[^"]+" does not exist/.exec(message ?? '') : null;
     return table !== null && table[1] !== migrationTableSchema;
   };
-  for (let attempt = 1; error && droppedElsewhere(error) && attempt <= 5; attempt++) {
+  for (let attempt = 1; error && droppedElsewhere(error, results?.some((r) => r.status === 'Error') ?? false) && attempt <= 5; attempt++) {
     ({ error, results } = await migrator.migrateToLatest());
   }
   if (error) {

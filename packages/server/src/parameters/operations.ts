@@ -5,6 +5,7 @@ import type { AuditResource } from '../audit/record.ts';
 import type { KeyService } from '../kms/key-service.ts';
 import { getSettingRow } from '../settings/settings-store.ts';
 import type { Db } from '../store/store.ts';
+import { checkDataType, checkDataTypeName } from './data-types.ts';
 import { checkFilters, isPathForm, legacyFilters, matches, PATH_RULES, type Filter } from './filters.ts';
 import { MAX_PARAMETER_TAGS } from './parameter-tags.ts';
 import { checkNewName, isValidLabel, MAX_LABELS_PER_VERSION, parameterArn, parentPath, parseSelector, REFERENCE_PREFIX, type Selector } from './names.ts';
@@ -28,8 +29,6 @@ export const DEFAULT_KEY = 'alias/aws/ssm';
 export const MAX_VERSIONS = 100;
 const VALUE_LIMIT: Record<string, number> = { Standard: 4096, Advanced: 8192 };
 const STANDARD_PARAMETER_LIMIT = 10_000;
-/** Data types AWS has that Bosun does not check values for (it refuses them rather than store them unchecked). */
-const AWS_ONLY_DATA_TYPES = ['aws:ec2:image', 'aws:ssm:integration'];
 /**
  * Page sizes when MaxResults is absent. AWS documents none for these three; measured on AWS (and
  * as moto records it): DescribeParameters 10, GetParametersByPath 10, GetParameterHistory 50.
@@ -170,11 +169,7 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
         if (input.Overwrite && input.Tags && input.Tags.length > 0) {
           throw awsError('ValidationException', "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.");
         }
-        const dataType = input.DataType ?? 'text';
-        if (dataType !== 'text') {
-          const bosunOnly = AWS_ONLY_DATA_TYPES.includes(dataType) ? ' Bosun supports the data type text.' : '';
-          throw awsError('ValidationException', `The following data type is not supported: ${dataType} (Data type names are all lowercase.)${bosunOnly}`);
-        }
+        checkDataTypeName(input.DataType);
         const policies = parsePolicies(input.Policies);
         const current = await getCurrent(db, accountId, input.Name);
         // A top-level parameter keeps the form it was created with, whichever form this call names.
@@ -186,6 +181,7 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
           throw awsError('HierarchyTypeMismatchException', `Parameter Store doesn't support changing a parameter type: ${name} is a ${current.type} parameter and can't become a ${type}. Delete it and create it again, or create a new parameter.`);
         }
         if (input.KeyId !== undefined && type !== 'SecureString') throw awsError('ValidationException', 'KeyId is required for SecureString type parameter only.');
+        const dataType = checkDataType({ dataType: input.DataType, type, name, value: input.Value, current: current?.data_type });
 
         const allowedPattern = input.AllowedPattern ?? current?.allowed_pattern ?? undefined;
         if (allowedPattern !== undefined) {

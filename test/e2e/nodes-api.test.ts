@@ -180,6 +180,14 @@ describe('managed nodes', () => {
     assert.equal((await rejection(ssm.send(new DescribeInstanceInformationCommand({ NextToken: 'garbage' })))).name, 'InvalidNextToken');
   });
 
+  test('DescribeInstanceInformation without MaxResults answers 10 per page, as AWS documents', async () => {
+    const activation = await createActivation(ssm, { limit: 11 });
+    for (let i = 0; i < 11; i++) await registerTestNode(target.url, activation);
+    const first = await ssm.send(new DescribeInstanceInformationCommand({}));
+    assert.equal(first.InstanceInformationList!.length, 10);
+    assert.ok(first.NextToken, 'more pages follow');
+  });
+
   test('tags of a managed node are added, listed, used as filters and removed', async () => {
     await ssm.send(new AddTagsToResourceCommand({ ResourceType: 'ManagedInstance', ResourceId: silent.instanceId, Tags: [{ Key: 'role', Value: 'db' }] }));
     const list = await ssm.send(new ListTagsForResourceCommand({ ResourceType: 'ManagedInstance', ResourceId: silent.instanceId }));

@@ -56,6 +56,17 @@ describe(`KMS through the AWS CLI (${engine.name})`, { skip: skipWithoutAwsCli ?
     assert.match((await aws('kms', 'describe-key', '--key-id', 'alias/app')).stderr, /NotFoundException/);
   });
 
+  test('ListAliases without Limit answers 50 per page, as AWS documents', async () => {
+    for (let i = 0; i < 51; i++) {
+      const made = await kms('CreateAlias', { AliasName: `alias/page-${String(i).padStart(2, '0')}`, TargetKeyId: keyId });
+      assert.equal(made.status, 200, made.text);
+    }
+    const first = await kms('ListAliases', {});
+    assert.equal(first.json.Aliases.length, 50);
+    assert.equal(first.json.Truncated, true);
+    assert.ok(first.json.NextMarker);
+  });
+
   test('reserved and malformed alias names are refused', async () => {
     assert.match((await aws('kms', 'create-alias', '--alias-name', 'alias/aws/mine', '--target-key-id', keyId)).stderr, /InvalidAliasNameException/);
     assert.match((await aws('kms', 'create-alias', '--alias-name', 'noprefix', '--target-key-id', keyId)).stderr, /InvalidAliasNameException/);

@@ -177,7 +177,8 @@ export function kmsOperations(deps: KmsDeps): Operation[] {
       permissions: () => [{ action: 'kms:ListAliases', resource: '*' }],
       async handle(ctx, input) {
         const keyId = input.KeyId ? (await keys.resolve(ctx.principal.accountId, input.KeyId, ctx.now)).row.key_id : undefined;
-        const limit = input.Limit ?? 100;
+        // AWS's documented default for ListAliases (ListKeys': 100).
+        const limit = input.Limit ?? 50;
         const rows = await listAliases(db, ctx.principal.accountId, { keyId, after: decodeMarker(input.Marker), limit: limit + 1 });
         const page = rows.slice(0, limit);
         const truncated = rows.length > limit;

@@ -39,7 +39,7 @@ export function instanceOperations(deps: InstanceDeps): Operation[] {
       async handle(ctx, input) {
         const match = instanceFilter(input, ctx.now, deps.connectionLostAfterMs);
         const rows = (await listInstances(db, ctx.principal.accountId)).filter(match);
-        const result = page(rows, (row) => row.instance_id, { nextToken: input.NextToken, maxResults: input.MaxResults ?? 50 });
+        const result = page(rows, (row) => row.instance_id, { nextToken: input.NextToken, maxResults: input.MaxResults ?? 10 });
         return { InstanceInformationList: result.items.map((row) => describeInstance(row, ctx.now, deps.connectionLostAfterMs)), NextToken: result.nextToken };
       },
     }),

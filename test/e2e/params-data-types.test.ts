@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import {
   DescribeParametersCommand, GetParameterCommand, GetParameterHistoryCommand, GetParametersByPathCommand, PutParameterCommand, type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { engines, rejection, ssmClient, startTestServer, type TestServer } from './support.ts';
+import { engines, failureOf, ssmClient, startTestServer, type TestServer } from './support.ts';
 
 const WEBHOOK = '/d9d01087-4a3f-49e0-b0b4-d568d7826553/ssm/integrations/webhook/';
 const HOOK_VALUE = JSON.stringify({ description: 'Deployment alerts', url: 'https://hooks.example.com/deploy' });
@@ -17,10 +17,6 @@ for (const engine of engines) {
   describe(`Parameter data types through the SDK (${engine.name})`, { skip: engine.skip }, () => {
     let t: TestServer;
     let ssm: SSMClient;
-    const failure = async (work: Promise<unknown>) => {
-      const error = await rejection(work);
-      return { name: error.name, message: error.message };
-    };
 
     before(async () => {
       t = await startTestServer({ engine: engine.name });
@@ -47,26 +43,26 @@ for (const engine of engines) {
 
     test('a malformed AMI ID is refused at once and nothing is stored', async () => {
       for (const value of ['ami-12345abcdeEXAMPLE', 'ami-0000000000000', 'ami-0123456789ABCDEF0', 'my-image']) {
-        const refused = await failure(ssm.send(new PutParameterCommand({ Name: '/amis/bad', Value: value, Type: 'String', DataType: 'aws:ec2:image' })));
+        const refused = await failureOf(ssm.send(new PutParameterCommand({ Name: '/amis/bad', Value: value, Type: 'String', DataType: 'aws:ec2:image' })));
         assert.equal(refused.name, 'ValidationException', value);
         assert.equal(refused.message, `Parameter value ${value} is not a valid AMI ID for the aws:ec2:image data type: an AMI ID is ami- followed by 8 or 17 lower-case hexadecimal digits.`);
       }
-      assert.equal((await failure(ssm.send(new GetParameterCommand({ Name: '/amis/bad' })))).name, 'ParameterNotFound');
+      assert.equal((await failureOf(ssm.send(new GetParameterCommand({ Name: '/amis/bad' })))).name, 'ParameterNotFound');
     });
 
     test('aws:ec2:image is refused for StringList and SecureString', async () => {
       for (const type of ['StringList', 'SecureString'] as const) {
-        const refused = await failure(ssm.send(new PutParameterCommand({ Name: `/amis/${type}`, Value: 'ami-1a2b3c4d', Type: type, DataType: 'aws:ec2:image' })));
+        const refused = await failureOf(ssm.send(new PutParameterCommand({ Name: `/amis/${type}`, Value: 'ami-1a2b3c4d', Type: type, DataType: 'aws:ec2:image' })));
         assert.deepEqual(refused, { name: 'ValidationException', message: `The aws:ec2:image data type is not supported for the following input type: ${type}` });
       }
     });
 
     test('a parameter cannot change between text and aws:ec2:image', async () => {
       await ssm.send(new PutParameterCommand({ Name: '/amis/plain', Value: 'ami-1a2b3c4d', Type: 'String' }));
-      const toImage = await failure(ssm.send(new PutParameterCommand({ Name: '/amis/plain', Value: 'ami-1a2b3c4d', DataType: 'aws:ec2:image', Overwrite: true })));
+      const toImage = await failureOf(ssm.send(new PutParameterCommand({ Name: '/amis/plain', Value: 'ami-1a2b3c4d', DataType: 'aws:ec2:image', Overwrite: true })));
       assert.equal(toImage.name, 'ValidationException');
       assert.match(toImage.message, /^A parameter can't change to or from the aws:ec2:image data type: \/amis\/plain is text\./);
-      const toText = await failure(ssm.send(new PutParameterCommand({ Name: '/amis/linux/golden', Value: 'ami-1a2b3c4d', DataType: 'text', Overwrite: true })));
+      const toText = await failureOf(ssm.send(new PutParameterCommand({ Name: '/amis/linux/golden', Value: 'ami-1a2b3c4d', DataType: 'text', Overwrite: true })));
       assert.match(toText.message, /^A parameter can't change to or from the aws:ec2:image data type: \/amis\/linux\/golden is aws:ec2:image\./);
     });
 
@@ -80,15 +76,15 @@ for (const engine of engines) {
     });
 
     test('aws:ssm:integration is refused outside the webhook namespace and for other types', async () => {
-      const elsewhere = await failure(ssm.send(new PutParameterCommand({ Name: '/hooks/deploy', Value: HOOK_VALUE, Type: 'SecureString', DataType: 'aws:ssm:integration' })));
+      const elsewhere = await failureOf(ssm.send(new PutParameterCommand({ Name: '/hooks/deploy', Value: HOOK_VALUE, Type: 'SecureString', DataType: 'aws:ssm:integration' })));
       assert.equal(elsewhere.name, 'ValidationException');
       assert.match(elsewhere.message, /must be named \/d9d01087-4a3f-49e0-b0b4-d568d7826553\/ssm\/integrations\/webhook\/INTEGRATION_NAME/);
-      const plain = await failure(ssm.send(new PutParameterCommand({ Name: `${WEBHOOK}plain`, Value: HOOK_VALUE, Type: 'String', DataType: 'aws:ssm:integration' })));
+      const plain = await failureOf(ssm.send(new PutParameterCommand({ Name: `${WEBHOOK}plain`, Value: HOOK_VALUE, Type: 'String', DataType: 'aws:ssm:integration' })));
       assert.deepEqual(plain, { name: 'ValidationException', message: 'The aws:ssm:integration data type is not supported for the following input type: String' });
     });
 
     test('an unknown data type is refused with AWS message alone', async () => {
-      const refused = await failure(ssm.send(new PutParameterCommand({ Name: '/amis/unknown', Value: 'v', Type: 'String', DataType: 'aws:EC2:image' })));
+      const refused = await failureOf(ssm.send(new PutParameterCommand({ Name: '/amis/unknown', Value: 'v', Type: 'String', DataType: 'aws:EC2:image' })));
       assert.deepEqual(refused, { name: 'ValidationException', message: 'The following data type is not supported: aws:EC2:image (Data type names are all lowercase.)' });
     });
 

@@ -9,7 +9,7 @@ import {
   AddTagsToResourceCommand, DeleteParameterCommand, DescribeParametersCommand, GetParameterCommand, GetParameterHistoryCommand, GetParametersByPathCommand,
   GetParametersCommand, LabelParameterVersionCommand, ListTagsForResourceCommand, PutParameterCommand, type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { engines, rejection, ssmClient, startTestServer, userArnOf, type TestServer } from './support.ts';
+import { engines, failureOf, ssmClient, startTestServer, type TestServer, userArnOf } from './support.ts';
 
 /** AWS's message for a path it refuses, backslashes before the quotes around aws and ssm included. */
 const PATH_RULES = 'The parameter doesn\'t meet the parameter name requirements. The parameter name must begin with a forward slash "/". '
@@ -21,10 +21,6 @@ for (const engine of engines) {
     let t: TestServer;
     let ssm: SSMClient;
     const arn = (name: string) => `arn:aws:ssm:us-east-1:${t.admin.accountId}:parameter/${name.replace(/^\//, '')}`;
-    const failure = async (work: Promise<unknown>) => {
-      const error = await rejection(work);
-      return { name: error.name, message: error.message };
-    };
 
     before(async () => {
       t = await startTestServer({ engine: engine.name });
@@ -48,7 +44,7 @@ for (const engine of engines) {
     test('a name created with its slash is found without it; PutParameter of the other form is the same parameter', async () => {
       await ssm.send(new PutParameterCommand({ Name: '/with-slash', Value: 'v1', Type: 'String' }));
       assert.equal((await ssm.send(new GetParameterCommand({ Name: 'with-slash' }))).Parameter?.Name, '/with-slash');
-      const again = await failure(ssm.send(new PutParameterCommand({ Name: 'with-slash', Value: 'v2', Type: 'String' })));
+      const again = await failureOf(ssm.send(new PutParameterCommand({ Name: 'with-slash', Value: 'v2', Type: 'String' })));
       assert.equal(again.name, 'ParameterAlreadyExists');
       const put = await ssm.send(new PutParameterCommand({ Name: 'with-slash', Value: 'v2', Overwrite: true }));
       assert.equal(put.Version, 2);
@@ -91,18 +87,18 @@ for (const engine of engines) {
     test('DeleteParameter through the other form deletes the parameter', async () => {
       await ssm.send(new PutParameterCommand({ Name: 'short-lived', Value: 'v', Type: 'String' }));
       await ssm.send(new DeleteParameterCommand({ Name: '/short-lived' }));
-      assert.equal((await failure(ssm.send(new GetParameterCommand({ Name: 'short-lived' })))).name, 'ParameterNotFound');
+      assert.equal((await failureOf(ssm.send(new GetParameterCommand({ Name: 'short-lived' })))).name, 'ParameterNotFound');
     });
 
     test('PutParameter with an empty Value is refused as AWS refuses it', async () => {
-      assert.deepEqual(await failure(ssm.send(new PutParameterCommand({ Name: '/fidelity/empty', Value: '', Type: 'String' }))), {
+      assert.deepEqual(await failureOf(ssm.send(new PutParameterCommand({ Name: '/fidelity/empty', Value: '', Type: 'String' }))), {
         name: 'ValidationException',
         message: "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1",
       });
     });
 
     test('an unknown data type is refused with AWS\'s message alone', async () => {
-      assert.deepEqual(await failure(ssm.send(new PutParameterCommand({ Name: '/fidelity/dt', Value: '1', Type: 'String', DataType: 'Number' }))), {
+      assert.deepEqual(await failureOf(ssm.send(new PutParameterCommand({ Name: '/fidelity/dt', Value: '1', Type: 'String', DataType: 'Number' }))), {
         name: 'ValidationException',
         message: 'The following data type is not supported: Number (Data type names are all lowercase.)',
       });
@@ -111,19 +107,19 @@ for (const engine of engines) {
     test('DescribeParameters refuses Path filters under /aws and /ssm, and malformed paths, with AWS\'s messages', async () => {
       const reserved = 'Filters for common parameters can\'t be prefixed with "aws" or "ssm" (case-insensitive). When using global parameters, please specify within a global namespace.';
       for (const value of ['/aws', '/ssm/x', '/AWSthing']) {
-        assert.deepEqual(await failure(ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Path', Values: [value] }] }))), { name: 'ValidationException', message: reserved }, value);
+        assert.deepEqual(await failureOf(ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Path', Values: [value] }] }))), { name: 'ValidationException', message: reserved }, value);
       }
       for (const value of ['/###', '//', 'relative']) {
-        assert.deepEqual(await failure(ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Path', Values: [value] }] }))), { name: 'ValidationException', message: PATH_RULES }, value);
+        assert.deepEqual(await failureOf(ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Path', Values: [value] }] }))), { name: 'ValidationException', message: PATH_RULES }, value);
       }
     });
 
     test('GetParametersByPath refuses a path without its leading slash with AWS\'s message', async () => {
-      assert.deepEqual(await failure(ssm.send(new GetParametersByPathCommand({ Path: 'fidelity' }))), { name: 'ValidationException', message: PATH_RULES });
+      assert.deepEqual(await failureOf(ssm.send(new GetParametersByPathCommand({ Path: 'fidelity' }))), { name: 'ValidationException', message: PATH_RULES });
     });
 
     test('invalid filter keys and options name the keys and options AWS names', async () => {
-      const describe = (filter: { Key: string; Option?: string; Values?: string[] }) => failure(ssm.send(new DescribeParametersCommand({ ParameterFilters: [filter] })));
+      const describe = (filter: { Key: string; Option?: string; Values?: string[] }) => failureOf(ssm.send(new DescribeParametersCommand({ ParameterFilters: [filter] })));
       assert.deepEqual(await describe({ Key: 'Label', Values: ['x'] }), {
         name: 'InvalidFilterKey', message: 'The following filter key is not valid: Label. Valid filter keys include: [Path, Name, Type, KeyId, Tier].',
       });
@@ -133,28 +129,28 @@ for (const engine of engines) {
       assert.deepEqual(await describe({ Key: 'Path', Option: 'Equals', Values: ['/x'] }), {
         name: 'InvalidFilterOption', message: 'The following filter option is not valid: Equals. Valid options include: [Recursive, OneLevel].',
       });
-      assert.deepEqual(await failure(ssm.send(new GetParametersByPathCommand({ Path: '/', ParameterFilters: [{ Key: 'Name', Values: ['x'] }] }))), {
+      assert.deepEqual(await failureOf(ssm.send(new GetParametersByPathCommand({ Path: '/', ParameterFilters: [{ Key: 'Name', Values: ['x'] }] }))), {
         name: 'InvalidFilterKey', message: 'The following filter key is not valid: Name. Valid filter keys include: [Type, KeyId].',
       });
     });
 
     test('a selector with two colons finds no parameter: ParameterNotFound naming the whole text', async () => {
       await ssm.send(new PutParameterCommand({ Name: '/fidelity/sel', Value: 'v', Type: 'String' }));
-      assert.deepEqual(await failure(ssm.send(new GetParameterCommand({ Name: '/fidelity/sel:1:2' }))), { name: 'ParameterNotFound', message: 'Parameter /fidelity/sel:1:2 not found.' });
+      assert.deepEqual(await failureOf(ssm.send(new GetParameterCommand({ Name: '/fidelity/sel:1:2' }))), { name: 'ParameterNotFound', message: 'Parameter /fidelity/sel:1:2 not found.' });
       assert.deepEqual((await ssm.send(new GetParametersCommand({ Names: ['/fidelity/sel:1:2'] }))).InvalidParameters, ['/fidelity/sel:1:2']);
     });
 
     test('an eleventh label on a version is ParameterVersionLabelLimitExceeded with AWS\'s message', async () => {
       await ssm.send(new PutParameterCommand({ Name: '/fidelity/labels', Value: 'v', Type: 'String' }));
       await ssm.send(new LabelParameterVersionCommand({ Name: '/fidelity/labels', Labels: Array.from({ length: 10 }, (_, i) => `l${i}`) }));
-      assert.deepEqual(await failure(ssm.send(new LabelParameterVersionCommand({ Name: '/fidelity/labels', Labels: ['eleventh'] }))), {
+      assert.deepEqual(await failureOf(ssm.send(new LabelParameterVersionCommand({ Name: '/fidelity/labels', Labels: ['eleventh'] }))), {
         name: 'ParameterVersionLabelLimitExceeded', message: 'A parameter version can have maximum 10 labels.Move one or more labels to another version and try again.',
       });
     });
 
     test('eleven labels in one call are ParameterVersionLabelLimitExceeded too, not a ValidationException, and none is attached', async () => {
       await ssm.send(new PutParameterCommand({ Name: '/fidelity/labels-one-call', Value: 'v', Type: 'String' }));
-      assert.deepEqual(await failure(ssm.send(new LabelParameterVersionCommand({ Name: '/fidelity/labels-one-call', Labels: Array.from({ length: 11 }, (_, i) => `l${i}`) }))), {
+      assert.deepEqual(await failureOf(ssm.send(new LabelParameterVersionCommand({ Name: '/fidelity/labels-one-call', Labels: Array.from({ length: 11 }, (_, i) => `l${i}`) }))), {
         name: 'ParameterVersionLabelLimitExceeded', message: 'A parameter version can have maximum 10 labels.Move one or more labels to another version and try again.',
       });
       const history = await ssm.send(new GetParameterHistoryCommand({ Name: '/fidelity/labels-one-call' }));
@@ -162,14 +158,14 @@ for (const engine of engines) {
     });
 
     test("an unknown Type lists the values in AWS's order; eleven names in GetParameters end with a full stop; a bad ResourceType is InvalidResourceType", async () => {
-      assert.deepEqual(await failure(ssm.send(new PutParameterCommand({ Name: '/fidelity/type', Value: 'v', Type: 'Number' as never }))), {
+      assert.deepEqual(await failureOf(ssm.send(new PutParameterCommand({ Name: '/fidelity/type', Value: 'v', Type: 'Number' as never }))), {
         name: 'ValidationException', message: "1 validation error detected: Value 'Number' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]",
       });
       const names = Array.from({ length: 11 }, (_, i) => `/fidelity/n${i}`);
-      const many = await failure(ssm.send(new GetParametersCommand({ Names: names })));
+      const many = await failureOf(ssm.send(new GetParametersCommand({ Names: names })));
       assert.equal(many.name, 'ValidationException');
       assert.ok(many.message.endsWith('Member must have length less than or equal to 10.'), many.message);
-      const tagged = await failure(ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Bucket' as never, ResourceId: '/fidelity/type', Tags: [{ Key: 'k', Value: 'v' }] })));
+      const tagged = await failureOf(ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Bucket' as never, ResourceId: '/fidelity/type', Tags: [{ Key: 'k', Value: 'v' }] })));
       assert.equal(tagged.name, 'InvalidResourceType');
     });
 

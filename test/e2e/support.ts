@@ -272,6 +272,12 @@ export async function rejection(work: Promise<unknown>): Promise<Error & { name:
   throw new Error('expected the call to fail, but it succeeded');
 }
 
+/** What a rejected call threw, as the two parts of an AWS error tests compare. */
+export async function failureOf(work: Promise<unknown>): Promise<{ name: string; message: string }> {
+  const error = await rejection(work);
+  return { name: error.name, message: error.message };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Raw requests
 

@@ -65,7 +65,8 @@ export function kmsOperations(deps: KmsDeps): Operation[] {
   }
 
   function checkAliasName(name: string): void {
-    if (!name.startsWith('alias/')) throw awsError('InvalidAliasNameException', 'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html');
+    // AWS answers a missing prefix with ValidationException, not InvalidAliasNameException.
+    if (!name.startsWith('alias/')) throw awsError('ValidationException', 'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html');
     if (name.startsWith('alias/aws/')) throw awsError('InvalidAliasNameException', `Alias ${name} cannot begin with alias/aws/: that prefix is reserved for AWS managed keys.`);
   }
 

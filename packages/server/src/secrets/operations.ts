@@ -346,7 +346,10 @@ export function secretService(deps: SecretDeps): { operations: Operation[]; refe
         const versions = await getSecretVersions(db, secret.arn);
         const holder = versions.find((v) => stagesOf(v).includes(input.VersionStage));
         if (holder && holder.version_id !== input.MoveToVersionId && holder.version_id !== input.RemoveFromVersionId) {
-          throw awsError('InvalidParameterException', `The staging label ${input.VersionStage} is currently attached to version ${holder.version_id}, but you have attempted to remove it from version ${input.RemoveFromVersionId ?? 'null'}.`);
+          if (!input.RemoveFromVersionId) {
+            throw awsError('InvalidParameterException', `The parameter RemoveFromVersionId can't be empty. Staging label ${input.VersionStage} is currently attached to version ${holder.version_id}, so you must explicitly reference that version in RemoveFromVersionId.`);
+          }
+          throw awsError('InvalidParameterException', `The staging label ${input.VersionStage} is currently attached to version ${holder.version_id}, but you have attempted to remove it from version ${input.RemoveFromVersionId}.`);
         }
         if (input.RemoveFromVersionId && !versions.some((v) => v.version_id === input.RemoveFromVersionId)) throw awsError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${input.RemoveFromVersionId}`);
         if (input.MoveToVersionId && !versions.some((v) => v.version_id === input.MoveToVersionId)) throw awsError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${input.MoveToVersionId}`);

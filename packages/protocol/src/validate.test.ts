@@ -348,3 +348,13 @@ test('only the messages AWS ends with a full stop have one', () => {
   // GetParameters' full stop: the list test above. Other operations keep AWS's usual wording, without one.
   assert.doesNotMatch(failure(ssmModel, 'GetServiceSetting', { SettingId: 'x'.repeat(1001) }).message, /\.$/);
 });
+
+test("PutParameter's empty Value breaks a minimum length AWS enforces beyond the model, counted with the other violations and not echoed", () => {
+  assertFails(ssmModel, 'PutParameter', { Name: '/p', Value: '' }, 'ValidationException',
+    one("Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1"));
+  assertFails(ssmModel, 'PutParameter', { Name: '/p', Value: '', Type: 'Number' }, 'ValidationException',
+    "2 validation errors detected: Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1; "
+    + "Value 'Number' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]");
+  // Elsewhere an empty string is what the model allows.
+  assert.deepEqual(decodeInput(ssmModel, 'GetParametersByPath', { Path: '/', NextToken: '' }), { Path: '/', NextToken: '' });
+});

@@ -42,10 +42,7 @@ export function decodeInput(model: ServiceModel, operation: string, body: unknow
   if (!op.input) return {};
 
   const service = model.metadata.endpointPrefix;
-  const ctx: Context = {
-    model, violations: [], checkedByOperation: new Set(CHECKED_BY_OPERATION[`${service}:${operation}`] ?? []), enumOrder: ENUM_ORDER[service] ?? {},
-    fullStop: (path) => FULL_STOP.has(`${service}:${operation} ${path}`),
-  };
+  const ctx: Context = { model, violations: [], rules: OPERATION_RULES[`${service}:${operation}`] ?? NO_RULES, enumOrder: ENUM_ORDER[service] ?? {} };
   const decoded = decodeStructure(ctx, structureShape(model, op.input), input, '');
   if (ctx.violations.length > 0) throw validationError(ctx.violations);
   return decoded;
@@ -54,30 +51,35 @@ export function decodeInput(model: ServiceModel, operation: string, body: unknow
 interface Context {
   readonly model: ServiceModel;
   readonly violations: string[];
-  /** Paths of members whose own constraints the operation checks, with an error of its own. */
-  readonly checkedByOperation: ReadonlySet<string>;
+  readonly rules: OperationRules;
   readonly enumOrder: Readonly<Record<string, readonly string[]>>;
-  readonly fullStop: (path: string) => boolean;
 }
 
-/**
- * Members whose model constraint AWS does not check at its front end: the operation answers
- * with an error of its own (keyed `service:Operation`, the member's error path). Each was seen
- * on AWS: an unknown ResourceType is InvalidResourceType, and more than ten labels in one
- * LabelParameterVersion is ParameterVersionLabelLimitExceeded, not a ValidationException.
- */
-const CHECKED_BY_OPERATION: Readonly<Record<string, readonly string[]>> = {
-  'ssm:AddTagsToResource': ['resourceType'],
-  'ssm:RemoveTagsFromResource': ['resourceType'],
-  'ssm:ListTagsForResource': ['resourceType'],
-  'ssm:LabelParameterVersion': ['labels'],
-};
+/** Where AWS's front end checks an operation's members otherwise than its model says (by error path). */
+interface OperationRules {
+  /**
+   * Members whose own constraints AWS leaves to the operation, which answers with an error of
+   * its own: an unknown ResourceType is InvalidResourceType, more than ten labels in one
+   * LabelParameterVersion is ParameterVersionLabelLimitExceeded, not a ValidationException.
+   */
+  readonly leftToOperation?: readonly string[];
+  /** Members whose maximum-length message AWS ends with a full stop ("... less than or equal to 10."). */
+  readonly fullStop?: readonly string[];
+  /** Minimum lengths AWS enforces that the model does not declare (PutParameter's empty Value). */
+  readonly minLength?: Readonly<Record<string, number>>;
+}
 
-/**
- * Constraint messages AWS ends with a full stop (keyed `service:Operation path`): GetParameters
- * with more than ten names ("... less than or equal to 10.").
- */
-const FULL_STOP: ReadonlySet<string> = new Set(['ssm:GetParameters names']);
+const NO_RULES: OperationRules = {};
+
+/** Keyed `service:Operation`; each was seen on AWS. */
+const OPERATION_RULES: Readonly<Record<string, OperationRules>> = {
+  'ssm:AddTagsToResource': { leftToOperation: ['resourceType'] },
+  'ssm:RemoveTagsFromResource': { leftToOperation: ['resourceType'] },
+  'ssm:ListTagsForResource': { leftToOperation: ['resourceType'] },
+  'ssm:LabelParameterVersion': { leftToOperation: ['labels'] },
+  'ssm:GetParameters': { fullStop: ['names'] },
+  'ssm:PutParameter': { minLength: { value: 1 } },
+};
 
 /** Enums whose values AWS's messages list in another order than the model's (by shape name). */
 const ENUM_ORDER: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
@@ -131,12 +133,22 @@ function decodeStructure(ctx: Context, shape: StructureShape, value: JsonObject,
 function decodeMember(ctx: Context, shapeName: string, raw: unknown, path: string): unknown {
   const at = ctx.violations.length;
   const decoded = decodeValue(ctx, shapeName, raw, path);
-  if (ctx.checkedByOperation.has(path)) return decoded;
-  const shape = shapeOf(ctx.model, shapeName);
-  const ordered = shape.type === 'string' && shape.enum && ctx.enumOrder[shapeName] ? { ...shape, enum: [...ctx.enumOrder[shapeName]] } : shape;
-  const own = constraintFailures(ordered, decoded).map((c) => violation(ctx, shapeName, decoded, path, ctx.fullStop(path) && c.startsWith('Member must have length less') ? `${c}.` : c));
+  if (ctx.rules.leftToOperation?.includes(path)) return decoded;
+  const shape = asAwsChecksIt(ctx, shapeName, path);
+  const withFullStop = ctx.rules.fullStop?.includes(path) ? lengthMax((shape as Bounds).max ?? NaN) : undefined;
+  const own = constraintFailures(shape, decoded).map((c) => violation(ctx, shapeName, decoded, path, c === withFullStop ? `${c}.` : c));
   ctx.violations.splice(at, 0, ...own);
   return decoded;
+}
+
+/** The member's shape with what AWS's front end adds to the model: an enum's order, a minimum length. */
+function asAwsChecksIt(ctx: Context, shapeName: string, path: string): Shape {
+  const shape = shapeOf(ctx.model, shapeName);
+  if (shape.type !== 'string') return shape;
+  const order = shape.enum ? ctx.enumOrder[shapeName] : undefined;
+  const min = ctx.rules.minLength?.[path];
+  if (!order && min === undefined) return shape;
+  return { ...shape, ...(order ? { enum: order } : {}), ...(min === undefined ? {} : { min }) };
 }
 
 /** Converts a JSON value to the shape's type and validates what is inside it (not itself). */

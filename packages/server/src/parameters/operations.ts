@@ -163,8 +163,6 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
       service: 'ssm', name: 'PutParameter', readOnly: false, permissions: onName('ssm:PutParameter'), resources: nameResource,
       async handle(ctx, input) {
         const accountId = ctx.principal.accountId;
-        // AWS checks this as a model constraint (the model declares none): the value is sensitive, so not echoed.
-        if (input.Value === '') throw awsError('ValidationException', "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1");
         checkNewName(input.Name, region, accountId);
         if (input.Overwrite && input.Tags && input.Tags.length > 0) {
           throw awsError('ValidationException', "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.");

@@ -21,6 +21,7 @@ import {
 } from './support.ts';
 import { createActivation, eventually } from './nodes-support.ts';
 import { openStore } from '../../packages/server/src/store/store.ts';
+import { migrationNames } from '../../packages/server/src/store/migrations/index.ts';
 
 const temps: string[] = [];
 const newTemp = (prefix = 'bosun-first-run-') => {
@@ -196,6 +197,7 @@ describe('bosun dev refuses a data directory it cannot use, with one line and wi
     await (await openStore({ dataDir: dir })).close();
     const db = new Database(path.join(dir, 'bosun.db'));
     db.prepare('insert into bosun_migration (name, timestamp) values (?, ?)').run('9999-from-the-future', new Date().toISOString());
+    db.pragma(`user_version = ${migrationNames.length + 1}`);
     db.close();
     const before = snapshot(dir);
     await expectRefusal(['--data-dir', dir], /^bosun: the data directory \S+ was written by a newer Bosun \(its store has migration 9999-from-the-future; this version knows up to \d{4}-[a-z-]+\)\. Run that version or a newer one/);

@@ -47,9 +47,10 @@ export const DEFAULT_LISTEN = '127.0.0.1:4747';
  * ever sees a relative path.
  */
 export function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ResolvedConfig {
-  const configFile = flags.config ?? env.BOSUN_CONFIG;
-  const file = readConfigFile(configFile === undefined ? undefined : path.resolve(cwd, configFile));
-  const fileDir = configFile === undefined ? cwd : path.dirname(path.resolve(cwd, configFile));
+  const configText = flags.config ?? env.BOSUN_CONFIG;
+  const configFile = configText === undefined ? undefined : path.resolve(cwd, configText);
+  const file = readConfigFile(configFile);
+  const fileDir = configFile === undefined ? cwd : path.dirname(configFile);
   const fromFlagsOrEnv = (value: string | undefined) => (value === undefined ? undefined : path.resolve(cwd, value));
   const fromFile = (value: string | undefined) => (value === undefined ? undefined : path.resolve(fileDir, value));
   const dataDir = fromFlagsOrEnv(flags.dataDir ?? env.BOSUN_DATA_DIR) ?? fromFile(file.dataDir) ?? path.resolve(cwd, DEFAULT_DATA_DIR);

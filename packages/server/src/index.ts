@@ -1,6 +1,6 @@
 export { startServer, type RunningServer, type ServerOptions } from './server.ts';
 export { openStore, sqliteFile, type Store } from './store/store.ts';
-export { checkDataDir, DataDirError } from './store/data-dir.ts';
+export { checkDataDir } from './store/data-dir.ts';
 export { ensureRootKeyFile, readRootKeyFile, rootKeyFromBase64, type RootKey } from './crypto/root-key.ts';
 export { adminBootstrap, adminCreateAccount, adminGrantAdministrator, adminCreateAccessKey, adminCreateUser, checkRootKey, type NewAccessKey } from './accounts/admin.ts';
 export { IdentityConflictError, listAccounts } from './accounts/identity-store.ts';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { migrationNames } from './migrations/index.ts';
-import { sqliteFile } from './store.ts';
+import { requireAbsoluteDataDir, sqliteFile } from './store.ts';
 
 /** Why a data directory cannot be used, in one line that says what to do. */
 export class DataDirError extends Error {}
@@ -16,7 +16,7 @@ export class DataDirError extends Error {}
  * opened read-only here.
  */
 export function checkDataDir(dir: string): void {
-  if (!path.isAbsolute(dir)) throw new DataDirError(`the data directory must be an absolute path (got '${dir}')`);
+  requireAbsoluteDataDir(dir);
   const stat = statOrUndefined(dir);
   if (stat === undefined) {
     const parent = nearestExisting(path.dirname(dir));
@@ -28,12 +28,37 @@ export function checkDataDir(dir: string): void {
   if (!writable(dir)) throw new DataDirError(`the data directory ${dir} is not writable. Pass --data-dir a directory you can write to, or fix its permissions.`);
   const file = sqliteFile(dir);
   if (!fs.existsSync(file)) return;
-  const applied = appliedMigrations(file);
-  const known = new Set(migrationNames);
-  const unknown = applied.filter((name) => !known.has(name));
+  const unknown = unknownMigrations(file);
   if (unknown.length > 0) {
     throw new DataDirError(`the data directory ${dir} was written by a newer Bosun (its store has migration ${unknown[unknown.length - 1]}; this version knows up to ${migrationNames[migrationNames.length - 1]}). Run that version or a newer one, or pass --data-dir another directory.`);
   }
+}
+
+/**
+ * The migrations a store records that this version does not know. A closed store says in its
+ * file header (user_version, kept by openStore) how many it has: when that is no more than this
+ * version knows, nothing is opened or copied. Only a store that is open elsewhere, or one that
+ * has more (a newer Bosun's, whose migrations the message then names), is read.
+ */
+function unknownMigrations(file: string): string[] {
+  if (!fs.existsSync(`${file}-wal`)) {
+    const header = Buffer.alloc(100);
+    const fd = fs.openSync(file, 'r');
+    let read: number;
+    try {
+      read = fs.readSync(fd, header, 0, header.length, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    // An empty file is a database SQLite has not written yet: it holds no migrations.
+    if (read === 0) return [];
+    if (read < header.length || header.subarray(0, 16).toString('latin1') !== 'SQLite format 3\0') {
+      throw new DataDirError(`${file} is not a Bosun store (not a SQLite database). Pass --data-dir another directory, or move that file away.`);
+    }
+    if (header.readUInt32BE(60) <= migrationNames.length) return [];
+  }
+  const known = new Set(migrationNames);
+  return appliedMigrations(file).filter((name) => !known.has(name));
 }
 
 /**

@@ -5,7 +5,7 @@ import type { EmbeddedTransactions, StoreDialect } from './dialects/dialect.ts';
 import { postgresDialect } from './dialects/postgres.ts';
 import { sqliteDialect } from './dialects/sqlite.ts';
 import { moveAuditTablesToAuditFile } from './audit-file.ts';
-import { migrationProvider } from './migrations/index.ts';
+import { migrationNames, migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -50,12 +50,22 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     try {
       await migrateToLatest(db);
       if (dialect.auditFile) await moveAuditTablesToAuditFile(db);
+      if (dialect.embedded) await recordMigrationCount(db);
     } catch (error) {
       await store.close();
       throw error;
     }
   }
   return store;
+}
+
+/**
+ * SQLite: how many migrations the store has, kept in the file header's user_version too, where
+ * `checkDataDir` reads it without opening the database (a newer Bosun's store has more).
+ */
+async function recordMigrationCount(db: Db): Promise<void> {
+  const { rows } = await sql<{ user_version: number }>`pragma user_version`.execute(db);
+  if (rows[0]?.user_version !== migrationNames.length) await sql.raw(`pragma user_version = ${migrationNames.length}`).execute(db);
 }
 
 const embeddedByDb = new WeakMap<Db, EmbeddedTransactions>();
@@ -80,6 +90,11 @@ export function embeddedReads(db: Db): EmbeddedTransactions | undefined {
   return embedded && !embedded.inTransaction() ? embedded : undefined;
 }
 
+/** Paths are made absolute where they enter (the CLI): a relative data directory below that is a caller's bug. */
+export function requireAbsoluteDataDir(dataDir: string): void {
+  if (!path.isAbsolute(dataDir)) throw new Error(`the data directory must be an absolute path (got '${dataDir}')`);
+}
+
 export function sqliteFile(dataDir: string): string {
   return path.join(dataDir, 'bosun.db');
 }
@@ -96,8 +111,7 @@ function chooseDialect(options: OpenStoreOptions): StoreDialect {
     throw new Error(`Unsupported database URL '${options.databaseUrl.split('@').pop()}': use postgres://user@host:5432/db or sqlite:/path/to/file.db`);
   }
   if (!options.dataDir) throw new Error('No store given: pass --data-dir DIR (SQLite) or --database postgres://...');
-  // Paths are made absolute where they enter (the CLI): a relative one here is a caller's bug.
-  if (!path.isAbsolute(options.dataDir)) throw new Error(`the data directory must be an absolute path (got '${options.dataDir}')`);
+  requireAbsoluteDataDir(options.dataDir);
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   return sqliteOn(sqliteFile(options.dataDir), options);
 }

@@ -9,13 +9,7 @@ import { restoreDeletedParameter } from './restore.ts';
 
 const T0 = Date.UTC(2026, 11, 1, 8, 0, 0);
 
-function row(accountId: string, name: string, version: number, value: string, at = T0 + version): VersionRow {
-  return {
-    account_id: accountId, name, version, parent_path: name.lastIndexOf('/') > 0 ? name.slice(0, name.lastIndexOf('/')) : '/', type: 'String', value, key_id: null,
-    description: null, allowed_pattern: null, tier: 'Standard', policies: '[]', data_type: 'text', labels: '[]', last_modified_at: at,
-    last_modified_user: 'arn:aws:iam::1:user/u', is_current: 1, expires_at: null, policy_due_at: null,
-  };
-}
+const row = (accountId: string, name: string, version: number, value: string, at = T0 + version): VersionRow => fixtures.parameterVersion(accountId, name, { version, value, at });
 
 test('a top-level name has two forms; a deeper one only itself', () => {
   assert.deepEqual(nameForms('foo'), ['foo', '/foo']);

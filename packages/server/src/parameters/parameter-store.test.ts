@@ -11,13 +11,7 @@ import { getCurrent, listCurrent, putVersion, type VersionRow } from './paramete
 
 const T0 = Date.UTC(2026, 10, 26, 6, 0, 0);
 
-function row(accountId: string, name: string, version: number, value: string): VersionRow {
-  return {
-    account_id: accountId, name, version, parent_path: name.slice(0, name.lastIndexOf('/')) || '/', type: 'String', value, key_id: null, description: null,
-    allowed_pattern: null, tier: 'Standard', policies: '[]', data_type: 'text', labels: '[]', last_modified_at: T0 + version, last_modified_user: 'arn:aws:iam::1:user/u',
-    is_current: 1, expires_at: null, policy_due_at: null,
-  };
-}
+const row = (accountId: string, name: string, version: number, value: string): VersionRow => fixtures.parameterVersion(accountId, name, { version, value, at: T0 + version });
 
 /** Polls `read` until `done` holds, or fails after `deadlineMs`. */
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, deadlineMs = 2_000): Promise<T> {

@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import { rootKeyFromBase64, type RootKey } from '../crypto/root-key.ts';
 import { adminBootstrap, type NewAccessKey } from '../accounts/admin.ts';
 import type { Store } from '../store/store.ts';
+import { parentPath } from '../parameters/names.ts';
+import type { VersionRow } from '../parameters/parameter-store.ts';
 
 /** Small factories for tests. */
 export const fixtures = {
@@ -11,5 +13,13 @@ export const fixtures = {
   /** An account with an admin user and an access key. */
   async account(store: Store, rootKey: RootKey, options: { accountId?: string; now?: number } = {}): Promise<NewAccessKey> {
     return adminBootstrap(store, rootKey, { accountId: options.accountId, now: options.now ?? Date.now() });
+  },
+  /** The current version row of a plain String parameter, as putVersion takes it. */
+  parameterVersion(accountId: string, name: string, options: { version: number; value: string; at: number }): VersionRow {
+    return {
+      account_id: accountId, name, version: options.version, parent_path: parentPath(name), type: 'String', value: options.value, key_id: null,
+      description: null, allowed_pattern: null, tier: 'Standard', policies: '[]', data_type: 'text', labels: '[]', last_modified_at: options.at,
+      last_modified_user: 'arn:aws:iam::1:user/u', is_current: 1, expires_at: null, policy_due_at: null,
+    };
   },
 };

@@ -1,4 +1,6 @@
-/** ARNs as AWS writes them: arn:aws:<service>:<region>:<account>:<resource>. */
+import { partitionOf } from './regions.ts';
+
+/** ARNs as AWS writes them: arn:<partition>:<service>:<region>:<account>:<resource>. */
 
 export interface Arn {
   readonly partition: string;
@@ -8,8 +10,9 @@ export interface Arn {
   readonly resource: string;
 }
 
+/** The partition follows the region (arn:aws-cn:ssm:cn-north-1:...) unless given. */
 export function formatArn(arn: Omit<Arn, 'partition'> & { partition?: string }): string {
-  return `arn:${arn.partition ?? 'aws'}:${arn.service}:${arn.region}:${arn.accountId}:${arn.resource}`;
+  return `arn:${arn.partition ?? partitionOf(arn.region)}:${arn.service}:${arn.region}:${arn.accountId}:${arn.resource}`;
 }
 
 export function parseArn(text: string): Arn | undefined {

@@ -1,6 +1,7 @@
 export * from './errors.ts';
 export type * from './model.ts';
 export * from './arn.ts';
+export * from './regions.ts';
 export * from './validate.ts';
 export * from './redact.ts';
 export * from './json.ts';

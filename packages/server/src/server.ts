@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { models } from '@bosun/protocol';
+import { isKnownRegion, models } from '@bosun/protocol';
 import { KeyRing } from './accounts/key-ring.ts';
 import { checkRootKey } from './accounts/admin.ts';
 import { findAccessKey } from './accounts/identity-store.ts';
@@ -79,8 +79,11 @@ const services: ServiceEntry[] = [
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const now = options.now ?? Date.now;
   const region = options.region ?? 'us-east-1';
+  if (!isKnownRegion(region)) {
+    throw new Error(`Region '${region}' is not an AWS region of the aws, aws-cn or aws-us-gov partitions (e.g. us-east-1, eu-west-1, cn-north-1): set --region or BOSUN_REGION to one`);
+  }
   const logger = options.logger ?? createLogger();
-  const store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, backgroundCheckpoints: true });
+  const store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, backgroundCheckpoints: true, region });
   try {
     await checkRootKey(store, options.rootKey);
   } catch (error) {
@@ -93,7 +96,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const authorize = withNodeRules(options.authorize ?? authorizer.authorize);
   const keys = new KeyService({ db: store.db, rootKey: options.rootKey, region, authorize });
   const secrets = secretService({ db: store.db, keys, region, authorize });
-  const verify = sigv4<Principal>({ region, services: services.map((s) => s.model.metadata.signingName), lookupKey: (id) => keyRing.lookup(id), now });
+  const verify = sigv4<Principal>({ services: services.map((s) => s.model.metadata.signingName), lookupKey: (id) => keyRing.lookup(id), now });
   const nodes = nodesCapability({ db: store.db, rootKey: options.rootKey, region, keyRing, verify, now, logger, options: options.nodes });
   // Run Command: operations, dispatcher on the node channel, live output routes.
   const commands = commandsCapability({

@@ -20,7 +20,7 @@ export function addServerFlags(command: Command): Command {
 /** Opens the store the flags name, runs `work`, closes it. */
 export async function withStore<T>(flags: StoreFlags, work: (store: Store, config: ResolvedConfig) => Promise<T>): Promise<T> {
   const config = resolveConfig(flags);
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, region: config.region });
   try {
     return await work(store, config);
   } finally {

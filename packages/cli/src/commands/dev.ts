@@ -24,7 +24,7 @@ export function devCommand(): Command {
     const { rootKey } = ensureRootKeyFile(config.rootKeyFile);
     const envFile = path.join(config.dataDir, 'env');
 
-    const store = await openStore({ dataDir: config.dataDir });
+    const store = await openStore({ dataDir: config.dataDir, region: config.region });
     let created: NewAccessKey | undefined;
     try {
       if ((await listAccounts(store.db)).length === 0) created = await adminBootstrap(store, rootKey, { accountId: flags.accountId, now: Date.now() });

@@ -1,4 +1,4 @@
-import type { ServiceModel } from '@bosun/protocol';
+import type { Scope, ServiceModel } from '@bosun/protocol';
 import type { Principal } from '../accounts/principal.ts';
 import type { AuditResource } from '../audit/record.ts';
 
@@ -9,7 +9,10 @@ export interface CallContext {
   readonly principal: Principal;
   /** The request's arrival time, epoch ms: handlers and the store take time from here, never the clock. */
   readonly now: number;
+  /** The region the request is signed for: regional resources are read and written there. */
   readonly region: string;
+  /** The caller's account and the request's region: where its regional resources live. */
+  readonly scope: Scope;
   readonly requestId: string;
   readonly sourceIp: string;
 }

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { type AwsError, awsError, decodeInput, decodeQueryInput, encodeJson, encodeQueryError, encodeQueryResponse, errorCatalogue, isAwsError, parseQueryBody, queryToJson, type ServiceModel } from '@bosun/protocol';
+import { type AwsError, awsError, decodeInput, decodeQueryInput, encodeJson, encodeQueryError, encodeQueryResponse, errorCatalogue, isAwsError, isKnownRegion, parseQueryBody, queryToJson, type ServiceModel } from '@bosun/protocol';
 import type { Principal } from '../accounts/principal.ts';
 import { newEventId } from '../audit/event-id.ts';
 import { auditParameters } from '../audit/parameters.ts';
@@ -49,6 +49,8 @@ interface CallRecord {
   eventName: string;
   readOnly: boolean;
   principal?: Principal;
+  /** The region the signature is scoped to, once verified. */
+  region?: string;
   presentedAccessKeyId?: string;
   requestParameters: unknown;
   responseElements: unknown;
@@ -138,6 +140,7 @@ export class ApiPipeline {
     const [path, query = ''] = splitUrl(req.url);
     const verified = await this.options.verify({ method: req.method, path, query, headers: req.headers, body: req.body });
     call.principal = verified.principal;
+    call.region = verified.region;
     const op = form.action ? this.byAction.get(`${service.name}.${form.action}`) : undefined;
     if (!op) throw awsError('UnknownOperationException', form.action ? `Could not find operation ${form.action} for version ${form.version ?? 'NO_VERSION_SPECIFIED'}` : 'Missing Action parameter');
     if (form.version !== model.metadata.apiVersion) throw awsError('UnknownOperationException', `Could not find operation ${form.action} for version ${form.version ?? 'NO_VERSION_SPECIFIED'}`);
@@ -151,10 +154,11 @@ export class ApiPipeline {
   }
 
   private async authorizeAndHandle(req: ApiRequest, op: Operation, principal: Principal, input: unknown, call: CallRecord, now: number, requestId: string): Promise<unknown> {
-    const ctx: CallContext = { principal, now, region: this.options.region, requestId, sourceIp: req.sourceIp };
+    const region = call.region ?? this.options.region;
+    const ctx: CallContext = { principal, now, region, scope: { accountId: principal.accountId, region }, requestId, sourceIp: req.sourceIp };
     // Permissions and the authorizer's answer are usually synchronous: only a promise is waited for.
     const needed = op.permissions(ctx, input);
-    const allowed = this.options.authorize(principal, needed instanceof Promise ? await needed : needed, { sourceIp: req.sourceIp, secureTransport: false, now, region: this.options.region, service: op.service });
+    const allowed = this.options.authorize(principal, needed instanceof Promise ? await needed : needed, { sourceIp: req.sourceIp, secureTransport: false, now, region, service: op.service });
     if (allowed instanceof Promise) await allowed;
     let output: unknown;
     try {
@@ -181,6 +185,7 @@ export class ApiPipeline {
     const [path, query = ''] = splitUrl(req.url);
     const verified = await this.options.verify({ method: req.method, path, query, headers: req.headers, body: req.body });
     call.principal = verified.principal;
+    call.region = verified.region;
 
     const entry = this.byTarget.get(target ?? '');
     if (!target || !entry) throw awsError('UnknownOperationException', target ? `Unknown operation ${target}` : 'Missing X-Amz-Target header: it names the operation, e.g. AmazonSSM.GetServiceSetting');
@@ -227,7 +232,7 @@ export class ApiPipeline {
       eventTime: result.now,
       eventSource: call.eventSource,
       eventName: call.eventName,
-      region: this.options.region,
+      region: call.region ?? claimedRegion(req, this.options.region),
       sourceIp: req.sourceIp,
       userAgent: headerValue(req.headers['user-agent']) ?? '',
       requestId: result.requestId,
@@ -293,13 +298,25 @@ function queryErrorOf(error: AwsError): { code: string; status: number } {
 }
 
 /** The service of the SigV4 credential scope (header or presigned query), unverified. */
-function credentialScopeService(req: Omit<ApiRequest, 'body'>): string | undefined {
+/** The credential scope's elements (keyid/date/region/service/aws4_request), from the header or a presigned URL. */
+function credentialScope(req: Omit<ApiRequest, 'body'>): string[] | undefined {
   const auth = headerValue(req.headers.authorization);
-  const match = auth ? /Credential=[^/,\s]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(auth) : null;
-  if (match) return match[1];
+  const match = auth ? /Credential=([^,\s]+)/.exec(auth) : null;
+  if (match) return match[1].split('/');
   const q = req.url.indexOf('?');
   const credential = q < 0 ? null : new URLSearchParams(req.url.slice(q + 1)).get('X-Amz-Credential');
-  return credential?.split('/')[3];
+  return credential?.split('/');
+}
+
+function credentialScopeService(req: Omit<ApiRequest, 'body'>): string | undefined {
+  const scope = credentialScope(req);
+  return scope && scope.length === 5 ? scope[3] : undefined;
+}
+
+/** The region a refused call was for, when its credential names one Bosun serves; otherwise the server's. */
+function claimedRegion(req: Omit<ApiRequest, 'body'>, fallback: string): string {
+  const scope = credentialScope(req);
+  return scope && scope.length === 5 && isKnownRegion(scope[2]) ? scope[2] : fallback;
 }
 
 function parseJsonBody(body: Buffer): unknown {

@@ -35,7 +35,6 @@ interface Principal {
 function verifier(overrides: Partial<SigV4VerifierOptions<Principal>> & { keys?: Record<string, SigningKey<Principal>>; nowMs?: number } = {}) {
   const keys = overrides.keys ?? { [AKID]: { secretAccessKey: SECRET, principal: { name: 'alice' } } };
   return sigv4<Principal>({
-    region: 'us-east-1',
     services: ['ssm', 'kms'],
     lookupKey: (id) => keys[id],
     now: () => overrides.nowMs ?? SIGNED_AT.getTime(),
@@ -189,7 +188,7 @@ function parseSuiteRequest(text: string, authorization: string): SignedRequest {
 
 function vectorVerifier(sessionToken: string | undefined) {
   return sigv4({
-    region: TEST_VECTOR_REGION,
+    regions: (region) => region === TEST_VECTOR_REGION,
     services: [TEST_VECTOR_SERVICE],
     lookupKey: (id) =>
       id === TEST_VECTOR_CREDENTIALS.accessKeyId
@@ -535,12 +534,22 @@ test('a wrong secret: InvalidSignatureException with AWS wording', async () => {
   );
 });
 
-test('credential scope: wrong region, wrong service, wrong terminator, wrong date', async () => {
-  await rejectsWith(verifier()(await signedJson({ region: 'eu-west-1' })), 'InvalidSignatureException', 'Credential should be scoped to a valid region. ');
+test('credential scope: every region of aws, aws-cn and aws-us-gov is served, and the request says which', async () => {
+  for (const region of ['us-east-1', 'eu-north-1', 'cn-north-1', 'cn-northwest-1', 'us-gov-west-1']) {
+    const verified = await verifier()(await signedJson({ region }));
+    assert.equal(verified.region, region);
+  }
+});
+
+test('credential scope: unknown region, wrong service, wrong terminator, wrong date', async () => {
+  await rejectsWith(verifier()(await signedJson({ region: 'eu-west-9' })), 'InvalidSignatureException', 'Credential should be scoped to a valid region. ');
+  // Pseudo-regions and other partitions' regions are not served.
+  await rejectsWith(verifier()(await signedJson({ region: 'aws-global' })), 'InvalidSignatureException', 'Credential should be scoped to a valid region. ');
+  await rejectsWith(verifier()(await signedJson({ region: 'us-iso-east-1' })), 'InvalidSignatureException', 'Credential should be scoped to a valid region. ');
   await rejectsWith(verifier()(await signedJson({ service: 'sqs' })), 'InvalidSignatureException', "Credential should be scoped to correct service: 'ssm' or 'kms'. ");
   await rejectsWith(verifier({ services: ['ssm'] })(await signedJson({ service: 'sqs' })), 'InvalidSignatureException', "Credential should be scoped to correct service: 'ssm'. ");
   await rejectsWith(
-    verifier()(await signedJson({ region: 'eu-west-1', service: 'sqs' })),
+    verifier()(await signedJson({ region: 'eu-west-9', service: 'sqs' })),
     'InvalidSignatureException',
     "Credential should be scoped to a valid region. Credential should be scoped to correct service: 'ssm' or 'kms'. ",
   );

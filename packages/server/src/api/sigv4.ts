@@ -18,7 +18,7 @@
 import crypto, { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4, getCanonicalHeaders, getSigningKey } from '@smithy/signature-v4';
-import { awsError, type AwsError } from '@bosun/protocol';
+import { awsError, isKnownRegion, type AwsError } from '@bosun/protocol';
 
 export interface SignedRequest {
   method: string;
@@ -42,7 +42,8 @@ export interface SigningKey<P> {
 }
 
 export interface SigV4VerifierOptions<P> {
-  region: string;
+  /** The regions a credential may be scoped to; default: every region Bosun serves (isKnownRegion). */
+  regions?: (region: string) => boolean;
   /** signing names accepted, e.g. ['ssm','kms','secretsmanager','cloudtrail'] */
   services: readonly string[];
   lookupKey(accessKeyId: string): SigningKey<P> | undefined | Promise<SigningKey<P> | undefined>;
@@ -411,7 +412,7 @@ function readScope(credential: string, signedAt: Date, opts: SigV4VerifierOption
 
   // AWS reports every scope problem at once, each sentence followed by a space.
   const problems: string[] = [];
-  if (region !== opts.region) problems.push('Credential should be scoped to a valid region. ');
+  if (!(opts.regions ?? isKnownRegion)(region)) problems.push('Credential should be scoped to a valid region. ');
   if (!opts.services.includes(service)) {
     // AWS names the one service of its endpoint; Bosun's endpoint serves several.
     const names = opts.services.map((name) => `'${name}'`).join(' or ');

@@ -135,7 +135,7 @@ describe('upgrading a store from before access control', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-iam-upgrade-'));
     const store = await openStore({ dataDir, migrate: false });
     try {
-      const migrator = new Migrator({ db: store.db, provider: migrationProvider, migrationTableName: 'bosun_migration', migrationLockTableName: 'bosun_migration_lock' });
+      const migrator = new Migrator({ db: store.db, provider: migrationProvider('us-east-1'), migrationTableName: 'bosun_migration', migrationLockTableName: 'bosun_migration_lock' });
       const partial = await migrator.migrateTo('0002-session-credentials');
       assert.equal(partial.error, undefined);
       await store.db.insertInto('accounts').values({ account_id: ACCOUNT, created_at: T0 }).execute();

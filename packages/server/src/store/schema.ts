@@ -30,6 +30,8 @@ export interface AccessKeysTable {
 
 export interface ServiceSettingsTable {
   account_id: string;
+  /** The region the resource lives in (0010-regions). */
+  region: string;
   setting_id: string;
   setting_value: string;
   last_modified_at: number;
@@ -228,6 +230,8 @@ export interface Database {
 export interface KmsKeysTable {
   key_id: string;
   account_id: string;
+  /** The region the resource lives in (0010-regions). */
+  region: string;
   description: string;
   key_usage: string;
   key_spec: string;
@@ -255,6 +259,8 @@ export interface KmsKeyVersionsTable {
 
 export interface KmsAliasesTable {
   account_id: string;
+  /** The region the resource lives in (0010-regions). */
+  region: string;
   alias_name: string;
   target_key_id: string;
   created_at: number;
@@ -263,6 +269,8 @@ export interface KmsAliasesTable {
 
 export interface ParameterVersionsTable {
   account_id: string;
+  /** The region the resource lives in (0010-regions). */
+  region: string;
   name: string;
   version: number;
   parent_path: string;
@@ -285,6 +293,8 @@ export interface ParameterVersionsTable {
 
 export interface ParameterTagsTable {
   account_id: string;
+  /** The region the resource lives in (0010-regions). */
+  region: string;
   name: string;
   tags: string;
 }
@@ -292,6 +302,8 @@ export interface ParameterTagsTable {
 export interface DeletedParametersTable {
   deletion_id: string;
   account_id: string;
+  /** The region the resource lives in (0010-regions). */
+  region: string;
   name: string;
   deleted_at: number;
   deleted_by: string;
@@ -302,6 +314,8 @@ export interface DeletedParametersTable {
 export interface SecretsTable {
   arn: string;
   account_id: string;
+  /** The region the resource lives in (0010-regions). */
+  region: string;
   name: string;
   description: string | null;
   kms_key_id: string | null;
@@ -326,6 +340,8 @@ export interface SecretVersionsTable {
 export interface EventsTable {
   event_id: string;
   account_id: string;
+  /** The region the resource lives in (0010-regions). */
+  region: string;
   created_at: number;
   source: string;
   detail_type: string;
@@ -349,6 +365,8 @@ export interface AccountOptionsTable {
 export interface ActivationsTable {
   activation_id: string;
   account_id: string;
+  /** The region the resource lives in (0010-regions). */
+  region: string;
   /** SHA-256 (hex) of the activation code; the code is never stored. */
   code_hash: string;
   description: string | null;
@@ -365,6 +383,8 @@ export interface ActivationsTable {
 export interface ManagedInstancesTable {
   instance_id: string;
   account_id: string;
+  /** The region the resource lives in (0010-regions). */
+  region: string;
   activation_id: string;
   iam_role: string;
   name: string | null;
@@ -400,6 +420,8 @@ export interface ChannelMessagesTable {
 
 export interface DocumentsTable {
   account_id: string;
+  /** The region the resource lives in (0010-regions). */
+  region: string;
   name: string;
   document_type: string;
   default_version: number;
@@ -412,6 +434,8 @@ export interface DocumentsTable {
 
 export interface DocumentVersionsTable {
   account_id: string;
+  /** The region the resource lives in (0010-regions). */
+  region: string;
   name: string;
   document_version: number;
   version_name: string | null;
@@ -431,6 +455,8 @@ export interface DocumentVersionsTable {
 
 export interface DocumentPermissionsTable {
   account_id: string;
+  /** The region the resource lives in (0010-regions). */
+  region: string;
   name: string;
   /** A 12-digit account id, or 'all' (public). */
   shared_with: string;
@@ -444,6 +470,8 @@ export interface DocumentPermissionsTable {
 export interface CommandsTable {
   command_id: string;
   account_id: string;
+  /** The region the resource lives in (0010-regions). */
+  region: string;
   document_name: string;
   document_arn: string;
   document_version: string;
@@ -497,6 +525,8 @@ export interface CommandInvocationsTable {
   command_id: string;
   instance_id: string;
   account_id: string;
+  /** The region the resource lives in (0010-regions). */
+  region: string;
   /** Dispatch order (0-based) within the command. */
   seq: number;
   instance_name: string;

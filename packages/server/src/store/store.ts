@@ -30,6 +30,11 @@ export interface OpenStoreOptions {
    * store/audit-file.ts). Default true; tests turn it off to make a store of the earlier layout.
    */
   readonly separateAuditFile?: boolean;
+  /**
+   * The server's configured region: migration 0010-regions moves rows written before regions
+   * were kept into it. Default us-east-1 (the server's default).
+   */
+  readonly region?: string;
 }
 
 /** Opens the store named by the options and brings its schema up to date. */
@@ -48,7 +53,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (dialect.changeStamp) stampsByDb.set(db, dialect.changeStamp.bind(dialect));
   if (options.migrate !== false) {
     try {
-      await migrateToLatest(db);
+      await migrateToLatest(db, options.region);
       if (dialect.auditFile) await moveAuditTablesToAuditFile(db);
       if (dialect.embedded) await recordMigrationCount(db);
     } catch (error) {
@@ -121,14 +126,19 @@ function sqliteOn(file: string, options: OpenStoreOptions): StoreDialect {
   return sqliteDialect({ file, auditFile, backgroundCheckpoints: options.backgroundCheckpoints });
 }
 
-export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
+/**
+ * Runs the pending migrations, `region` being the server's configured region (0010-regions).
+ * `upTo` stops after the named migration: tests make a store of an earlier version with it.
+ */
+export async function migrateToLatest(db: Kysely<Database>, region = 'us-east-1', upTo?: string): Promise<void> {
   // Without a schema, Kysely takes the migration tables for existing when any schema of the
   // database has them: a second store in another schema (search_path) would then never migrate.
   const migrationTableSchema = db.getExecutor().adapter instanceof PostgresAdapter
     ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
     : undefined;
-  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableName: 'bosun_migration', migrationLockTableName: 'bosun_migration_lock', migrationTableSchema });
-  let { error, results } = await migrator.migrateToLatest();
+  const migrator = new Migrator({ db, provider: migrationProvider(region), migrationTableName: 'bosun_migration', migrationLockTableName: 'bosun_migration_lock', migrationTableSchema });
+  const migrate = () => (upTo ? migrator.migrateTo(upTo) : migrator.migrateToLatest());
+  let { error, results } = await migrate();
   // Kysely looks for its migration tables by introspecting every schema of the database; a
   // schema dropped by someone else meanwhile (a test's, another deployment's) fails that query
   // with invalid_schema_name (3F000), or with undefined_table (42P01) naming a table of that
@@ -143,7 +153,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
     return table !== null && table[1] !== migrationTableSchema;
   };
   for (let attempt = 1; error && droppedElsewhere(error, results?.some((r) => r.status === 'Error') ?? false) && attempt <= 5; attempt++) {
-    ({ error, results } = await migrator.migrateToLatest());
+    ({ error, results } = await migrate());
   }
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

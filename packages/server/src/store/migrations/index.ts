@@ -8,12 +8,14 @@ import * as m0006 from './0006-documents.ts';
 import * as m0007 from './0007-commands.ts';
 import * as m0008 from './0008-change-notifications.ts';
 import * as m0009 from './0009-parameter-names.ts';
+import { regionsMigration } from './0010-regions.ts';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so that the server can be
- * bundled and so that SQLite and PostgreSQL run exactly the same steps.
+ * bundled and so that SQLite and PostgreSQL run exactly the same steps. `region` is the
+ * server's configured region, where 0010-regions moves the rows written before it.
  */
-const migrations: Record<string, Migration> = {
+const migrationsFor = (region: string): Record<string, Migration> => ({
   '0001-foundation': m0001,
   '0002-session-credentials': m0002,
   '0003-iam': m0003,
@@ -23,11 +25,12 @@ const migrations: Record<string, Migration> = {
   '0007-commands': m0007,
   '0008-change-notifications': m0008,
   '0009-parameter-names': m0009,
-};
+  '0010-regions': regionsMigration(region),
+});
 
 /** The migrations this version knows, oldest first (a store with others was written by a newer Bosun). */
-export const migrationNames: readonly string[] = Object.keys(migrations).sort();
+export const migrationNames: readonly string[] = Object.keys(migrationsFor('us-east-1')).sort();
 
-export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => migrations,
-};
+export function migrationProvider(region: string): MigrationProvider {
+  return { getMigrations: async () => migrationsFor(region) };
+}

@@ -1,21 +1,12 @@
 /**
  * Parameter Store through boto3 (Python's AWS SDK) against real servers on SQLite and PostgreSQL
  * (issue #22): the calls a script that passes on AWS makes, answered as AWS answers them. Every
- * call of the file runs in one Python process (boto3-params.py), before the tests read its answers.
+ * call of the file runs in one Python process (boto3-steps.py), before the tests read its answers.
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { skipUnless } from '../../packages/server/src/testing/requirements.ts';
+import { runBoto3, skipWithoutBoto3, type Boto3Answer } from './boto3-support.ts';
 import { engines, startTestServer, type TestServer } from './support.ts';
-
-const PYTHON = '/usr/bin/python3';
-const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'boto3-params.py');
-/** Why boto3 tests skip here (undefined when they run; CI requires them: .ci/run installs python3-boto3). */
-const skipWithoutBoto3 = skipUnless(fs.existsSync(PYTHON) && fs.existsSync('/usr/lib/python3/dist-packages/boto3'), `boto3 for ${PYTHON} (Debian package python3-boto3) is not installed`);
 
 interface Step {
   readonly id: string;
@@ -25,7 +16,7 @@ interface Step {
   /** Another step's AssumeRole answer whose session credentials sign this call; the admin's keys otherwise. */
   readonly as?: string;
 }
-type Answer = { result?: any; error?: { code: string; message: string } };
+type Answer = Boto3Answer;
 
 /** What each engine's server is asked, in order. */
 function steps(accountId: string): Step[] {
@@ -65,32 +56,19 @@ function steps(accountId: string): Step[] {
 }
 
 /** Runs every engine's steps in one Python process; answers by engine, then step id. */
-function runBoto3(targets: Map<string, TestServer>): Promise<Map<string, Record<string, Answer>>> {
+async function runSteps(targets: Map<string, TestServer>): Promise<Map<string, Record<string, Answer>>> {
   const all = [...targets].flatMap(([engine, t]) => steps(t.admin.accountId).map(({ as, ...step }) => ({
     ...step,
     id: `${engine}:${step.id}`,
     endpoint: t.url,
     credentials: as ? { from: `${engine}:${as}` } : { accessKeyId: t.admin.accessKeyId, secretAccessKey: t.admin.secretAccessKey },
   })));
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [SCRIPT], { env: { PATH: process.env.PATH, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`boto3-params.py exited with ${code}: ${stderr}`));
-      const answers = JSON.parse(stdout) as Record<string, Answer>;
-      const byEngine = new Map<string, Record<string, Answer>>();
-      for (const [id, answer] of Object.entries(answers)) {
-        const [engine, step] = [id.slice(0, id.indexOf(':')), id.slice(id.indexOf(':') + 1)];
-        byEngine.set(engine, { ...byEngine.get(engine), [step]: answer });
-      }
-      resolve(byEngine);
-    });
-    child.stdin.end(JSON.stringify(all));
-  });
+  const byEngine = new Map<string, Record<string, Answer>>();
+  for (const [id, answer] of Object.entries(await runBoto3(all))) {
+    const [engine, step] = [id.slice(0, id.indexOf(':')), id.slice(id.indexOf(':') + 1)];
+    byEngine.set(engine, { ...byEngine.get(engine), [step]: answer });
+  }
+  return byEngine;
 }
 
 const targets = new Map<string, TestServer>();
@@ -99,7 +77,7 @@ let answers: Map<string, Record<string, Answer>>;
 before(async () => {
   if (skipWithoutBoto3) return;
   for (const engine of engines) if (!engine.skip) targets.set(engine.name, await startTestServer({ engine: engine.name }));
-  answers = await runBoto3(targets);
+  answers = await runSteps(targets);
 });
 after(async () => {
   for (const t of targets.values()) await t.destroy();

@@ -220,12 +220,14 @@ export interface ClientOptions {
   readonly keepClockOffset?: boolean;
   /** Sockets the client may open at once (default: the SDK's). */
   readonly maxSockets?: number;
+  /** The region the client signs for (default REGION, us-east-1). */
+  readonly region?: string;
 }
 
 function clientConfig(target: { url: string }, credentials: Credentials, options: ClientOptions) {
   return {
     endpoint: target.url,
-    region: REGION,
+    region: options.region ?? REGION,
     credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
     maxAttempts: 1,
     systemClockOffset: options.clockOffsetMs ?? 0,

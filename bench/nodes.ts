@@ -50,7 +50,7 @@ export async function activations(dataDir: string, count: number, options: { dat
     const out: { id: string; code: string }[] = [];
     // AWS's limit: at most 1,000 registrations per activation.
     for (let i = 0; i < Math.ceil(count / 1000); i++) {
-      const a = await createLocalActivation(store.db, { accountId: account.account_id, iamRole: 'BenchRole', now: Date.now(), ttlMs: 3_600_000 });
+      const a = await createLocalActivation(store.db, { accountId: account.account_id, region: 'us-east-1', iamRole: 'BenchRole', now: Date.now(), ttlMs: 3_600_000 });
       await store.db.updateTable('activations').set({ registration_limit: 1000, tags: JSON.stringify(options.tags ?? []) }).where('activation_id', '=', a.activationId).execute();
       out.push({ id: a.activationId, code: a.activationCode });
     }

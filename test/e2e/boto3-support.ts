@@ -27,7 +27,7 @@ export interface Boto3Step {
   readonly region?: string;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export type Boto3Answer = { result?: any; error?: { code: string; message: string } };
 
 /** Runs the steps in order in one Python process; answers by step id. */

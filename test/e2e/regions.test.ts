@@ -156,7 +156,7 @@ for (const engine of engines) {
 
   describe(`every region on one endpoint, through boto3 (${engine.name})`, { skip: engine.skip ?? skipWithoutBoto3 }, () => {
     const answer = (id: string): Boto3Answer => boto3Answers[`${engine.name}:${id}`];
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+     
     const result = (id: string): any => {
       const a = answer(id);
       assert.ok(a, `${id} was not run`);

@@ -67,7 +67,7 @@ async function startLocalAgent(server: RunningServer, stateDir: string): Promise
   if (!fs.existsSync(path.join(stateDir, 'identity.json'))) {
     const [account] = await listAccounts(server.store.db);
     if (!account) throw new Error('no account to register the local node in');
-    const activation = await createLocalActivation(server.store.db, { accountId: account.account_id, iamRole: 'BosunDevNodeRole', defaultInstanceName: 'bosun-dev-local', now: Date.now() });
+    const activation = await createLocalActivation(server.store.db, { accountId: account.account_id, region: server.region, iamRole: 'BosunDevNodeRole', defaultInstanceName: 'bosun-dev-local', now: Date.now() });
     await register({ stateDir, endpoint: server.url, activationId: activation.activationId, activationCode: activation.activationCode });
   }
   const log = fs.createWriteStream(path.join(stateDir, 'agent.log'), { flags: 'a', mode: 0o600 });

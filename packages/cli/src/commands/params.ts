@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { Command } from 'commander';
+import { isKnownRegion, type Scope } from '@bosun/protocol';
 import {
   DeleteParameterCommand, GetParameterCommand, paginateDescribeParameters, paginateGetParameterHistory, PutParameterCommand,
   type ParameterMetadata, type ParameterType,
@@ -80,9 +81,9 @@ export function paramsCommand(): Command {
     .action(async (name: string, flags: ApiFlags & { decrypt?: boolean; deleted?: boolean; database?: string; accountId?: string }) => {
       if (flags.deleted) {
         if (flags.decrypt) throw new UsageError('--decrypt is not available with --deleted: restore the parameter first (bosun params restore), then read it');
-        const accountId = accountOf(flags);
+        const scope = scopeOf(flags);
         await withStore({ dataDir: flags.dataDir, database: flags.database }, async (store) => {
-          const deletions = await listDeletedParameters(store.db, accountId, name);
+          const deletions = await listDeletedParameters(store.db, scope, name);
           if (deletions.length === 0) {
             process.stdout.write(`No deleted versions of ${name} are kept.\n`);
             return;
@@ -121,10 +122,11 @@ export function paramsCommand(): Command {
     .option('--data-dir <dir>', 'data directory of the embedded SQLite store (default .bosun)')
     .option('--database <url>', 'PostgreSQL URL of the store')
     .option('--account-id <id>', 'account of the parameter (default BOSUN_ACCOUNT_ID or .bosun/env)')
-    .action(async (name: string, flags: { dataDir?: string; database?: string; accountId?: string }) => {
-      const accountId = accountOf(flags);
+    .option('--region <region>', 'region of the parameter (default AWS_REGION, .bosun/env, or us-east-1)')
+    .action(async (name: string, flags: { dataDir?: string; database?: string; accountId?: string; region?: string }) => {
+      const scope = scopeOf(flags);
       await withStore({ dataDir: flags.dataDir, database: flags.database }, async (store) => {
-        const restored = await restoreDeletedParameter(store.db, accountId, name, Date.now());
+        const restored = await restoreDeletedParameter(store.db, scope, name, Date.now());
         process.stdout.write(`Restored ${name} with ${restored.versions} version${restored.versions === 1 ? '' : 's'} (deleted ${new Date(restored.deletedAt).toISOString()}).\n`);
       });
     });
@@ -135,7 +137,7 @@ export function paramsCommand(): Command {
     .option('--database <url>', 'PostgreSQL URL of the store')
     .option('--account-id <id>', 'the account (default BOSUN_ACCOUNT_ID or .bosun/env)')
     .action(async (daysArg: string | undefined, flags: { dataDir?: string; database?: string; accountId?: string }) => {
-      const accountId = accountOf(flags);
+      const { accountId } = scopeOf(flags);
       if (daysArg !== undefined && (!/^\d+$/.test(daysArg) || Number(daysArg) < 1 || Number(daysArg) > 3650)) throw new UsageError(`days must be a whole number from 1 to 3650 (got '${daysArg}')`);
       await withStore({ dataDir: flags.dataDir, database: flags.database }, async (store) => {
         if (daysArg !== undefined) await setAccountOption(store.db, accountId, RETENTION_OPTION, daysArg, Date.now());
@@ -147,10 +149,13 @@ export function paramsCommand(): Command {
   return params;
 }
 
-function accountOf(flags: { accountId?: string; dataDir?: string }): string {
+/** The account and region whose deleted parameters the store commands read: regions as the API calls choose them. */
+function scopeOf(flags: { accountId?: string; dataDir?: string; region?: string }): Scope {
   const accountId = flags.accountId ?? process.env.BOSUN_ACCOUNT_ID ?? tryConfig(flags)?.accountId;
   if (!accountId) throw new UsageError('Which account? Pass --account-id ID, or set BOSUN_ACCOUNT_ID.');
-  return accountId;
+  const region = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? tryConfig(flags)?.region ?? 'us-east-1';
+  if (!isKnownRegion(region)) throw new UsageError(`--region ${region} is not an AWS region (e.g. us-east-1, eu-west-1, cn-north-1)`);
+  return { accountId, region };
 }
 
 function tryConfig(flags: { dataDir?: string }) {

@@ -32,3 +32,13 @@ export const accountAdminAuthorizer: Authorizer = (principal, permissions) => {
     }
   }
 };
+
+/**
+ * The request's facts for a check a handler makes itself, on a resource it found during the call
+ * (a secret, the key an alias names): the region, time and address the pipeline's check saw, so
+ * that aws:RequestedRegion is the request's region there too. No service: the pipeline alone
+ * notes an access key's use. Without an address (a caller that has none), the loopback one.
+ */
+export function handlerCheck(call: { readonly now: number; readonly region: string; readonly sourceIp?: string }): AuthorizationRequest {
+  return { sourceIp: call.sourceIp ?? '127.0.0.1', secureTransport: false, now: call.now, region: call.region };
+}

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { awsError, errorCatalogue, isAwsError } from '@bosun/protocol';
+import { awsError, errorCatalogue, isAwsError, type Scope } from '@bosun/protocol';
 import type { Principal } from '../accounts/principal.ts';
 import type { Authorizer } from '../api/authorize.ts';
 import type { SignedRequest, VerifiedRequest } from '../api/sigv4.ts';
 import type { Logger } from '../logger.ts';
 import type { ObjectStore } from '../object-store/object-store.ts';
+import { inScope } from '../nodes/nodes-store.ts';
 import type { Db } from '../store/store.ts';
 import type { CommandChange } from './command-events.ts';
 import type { CommandEvents } from './command-events.ts';
@@ -19,7 +20,6 @@ export interface CommandRoutesOptions {
   readonly events: CommandEvents;
   readonly verify: (req: SignedRequest) => Promise<VerifiedRequest<Principal>>;
   readonly authorize: Authorizer;
-  readonly region: string;
   readonly now: () => number;
   readonly logger: Logger;
   /** How often a stream re-reads the command (changes made by other replicas). Default 1 s. */
@@ -32,22 +32,24 @@ export interface CommandRoutesOptions {
  *   changes, ending once the command is terminal (authorised as ssm:ListCommandInvocations);
  * - `GET /bosun/v1/commands/{CommandId}/invocations/{InstanceId}/output?plugin=&stream=`:
  *   the whole output of one stream as text (authorised as ssm:GetCommandInvocation).
+ * A command is found in the region the request is signed for, as by the API.
  */
 export function commandRoutes(options: CommandRoutesOptions) {
   const { db } = options;
 
-  async function authorised(req: FastifyRequest, action: string): Promise<Principal> {
+  /** The caller's scope: its account and the region the request is signed for. */
+  async function authorised(req: FastifyRequest, action: string): Promise<Scope> {
     const [path, query = ''] = (req.raw.url ?? '/').split('?');
     const verified = await options.verify({ method: req.method, path, query, headers: req.headers, body: Buffer.alloc(0) });
     await options.authorize(verified.principal, [{ action, resource: '*' }], {
-      sourceIp: req.socket.remoteAddress ?? '', secureTransport: false, now: options.now(), region: options.region, service: 'ssm',
+      sourceIp: req.socket.remoteAddress ?? '', secureTransport: false, now: options.now(), region: verified.region, service: 'ssm',
     });
-    return verified.principal;
+    return { accountId: verified.principal.accountId, region: verified.region };
   }
 
-  async function ownCommand(principal: Principal, commandId: string): Promise<CommandRow> {
+  async function ownCommand(scope: Scope, commandId: string): Promise<CommandRow> {
     const command = await findCommand(db, commandId);
-    if (!command || command.account_id !== principal.accountId) throw awsError('InvalidCommandId', `Command ${commandId} was not found.`);
+    if (!command || !inScope(command, scope)) throw awsError('InvalidCommandId', `Command ${commandId} was not found.`);
     return command;
   }
 
@@ -64,8 +66,8 @@ export function commandRoutes(options: CommandRoutesOptions) {
       `${COMMANDS_ROUTE_PREFIX}/:commandId/invocations/:instanceId/output`,
       async (req, reply) => {
         try {
-          const principal = await authorised(req, 'ssm:GetCommandInvocation');
-          const command = await ownCommand(principal, req.params.commandId);
+          const scope = await authorised(req, 'ssm:GetCommandInvocation');
+          const command = await ownCommand(scope, req.params.commandId);
           const row = await findInvocation(db, command.command_id, req.params.instanceId);
           if (!row) throw awsError('InvocationDoesNotExist', `No invocation of command ${command.command_id} on instance ${req.params.instanceId}.`);
           const stream = (req.query.stream ?? 'stdout') as Stream;
@@ -81,8 +83,8 @@ export function commandRoutes(options: CommandRoutesOptions) {
     app.get<{ Params: { commandId: string } }>(`${COMMANDS_ROUTE_PREFIX}/:commandId/stream`, async (req, reply) => {
       let command: CommandRow;
       try {
-        const principal = await authorised(req, 'ssm:ListCommandInvocations');
-        command = await ownCommand(principal, req.params.commandId);
+        const scope = await authorised(req, 'ssm:ListCommandInvocations');
+        command = await ownCommand(scope, req.params.commandId);
       } catch (error) {
         return fail(reply, error);
       }

@@ -2,6 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { storeTargets } from '../testing/stores.ts';
 import type { Db } from '../store/store.ts';
+import { selectTargets } from '../engine/targets.ts';
+import { insertActivation, listInstances, registerInstance } from '../nodes/nodes-store.ts';
 import {
   cancelInvocations, claimAndSend, endInvocations, expireDelivery, findCommand, findInvocation, insertChunks, insertCommand, invocationChunks, invocationMessageId,
   listCommands, listInvocations, overdueInvocations, parseInvocationMessageId, recordAcks, terminateQueued, type CommandRow, type InvocationRow,
@@ -9,12 +11,14 @@ import {
 
 const NOW = 1_800_000_000_000;
 const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+const SCOPE = { accountId: ACCOUNT, region: REGION };
 const CMD = '11111111-2222-4333-8444-555555555555';
 const node = (i: number) => `mi-${String(i).padStart(17, '0')}`;
 
 function command(overrides: Partial<CommandRow> = {}): CommandRow {
   return {
-    command_id: CMD, account_id: ACCOUNT, document_name: 'AWS-RunShellScript', document_arn: 'arn:aws:ssm:us-east-1::document/AWS-RunShellScript', document_version: '1',
+    command_id: CMD, account_id: ACCOUNT, region: REGION, document_name: 'AWS-RunShellScript', document_arn: 'arn:aws:ssm:us-east-1::document/AWS-RunShellScript', document_version: '1',
     document_hash: 'h', document_content: '{}', parameters: '{}', resolved_parameters: '{}', comment: '', instance_ids: '[]', targets: '[]',
     requested_at: NOW, expires_at: NOW + 60_000, timeout_seconds: 60, execution_limit_ms: 10_000, max_concurrency: '2', max_errors: '0', max_concurrency_n: 2, max_errors_n: 0,
     status: 'Pending', status_details: 'Pending', target_count: 3, started_count: 0, in_flight_count: 0, completed_count: 0, error_count: 0, delivery_timed_out_count: 0,
@@ -24,9 +28,9 @@ function command(overrides: Partial<CommandRow> = {}): CommandRow {
   };
 }
 
-function invocations(count: number, commandId = CMD): InvocationRow[] {
+function invocations(count: number, commandId = CMD, region = REGION): InvocationRow[] {
   return Array.from({ length: count }, (_, seq) => ({
-    command_id: commandId, instance_id: node(seq + 1), account_id: ACCOUNT, seq, instance_name: '', status: 'Pending', status_details: 'Pending', response_code: -1,
+    command_id: commandId, instance_id: node(seq + 1), account_id: ACCOUNT, region, seq, instance_name: '', status: 'Pending', status_details: 'Pending', response_code: -1,
     message_id: null, sent_at: null, acked_at: null, started_at: null, ended_at: null, deadline_at: null, plugins: '[]', updated_at: NOW,
   }));
 }
@@ -213,15 +217,48 @@ for (const target of storeTargets) {
         const other = '22222222-2222-4333-8444-555555555555';
         await insertCommand(store.db, command({ target_count: 2 }), invocations(2));
         await insertCommand(store.db, command({ command_id: other, requested_at: NOW + 1, status: 'Success', status_details: 'Success', target_count: 1 }), invocations(1, other));
-        assert.deepEqual((await listCommands(store.db, { accountId: ACCOUNT, limit: 10 })).map((c) => c.command_id), [other, CMD]);
-        assert.deepEqual((await listCommands(store.db, { accountId: ACCOUNT, limit: 10, executionStage: 'Complete' })).map((c) => c.command_id), [other]);
-        assert.deepEqual((await listCommands(store.db, { accountId: ACCOUNT, limit: 10, instanceId: node(2) })).map((c) => c.command_id), [CMD]);
-        assert.deepEqual((await listCommands(store.db, { accountId: ACCOUNT, limit: 10, after: { at: NOW + 1, commandId: other } })).map((c) => c.command_id), [CMD]);
-        assert.deepEqual((await listCommands(store.db, { accountId: '999999999999', limit: 10 })), []);
-        const listed = await listInvocations(store.db, { accountId: ACCOUNT, limit: 10 });
+        assert.deepEqual((await listCommands(store.db, { scope: SCOPE, limit: 10 })).map((c) => c.command_id), [other, CMD]);
+        assert.deepEqual((await listCommands(store.db, { scope: SCOPE, limit: 10, executionStage: 'Complete' })).map((c) => c.command_id), [other]);
+        assert.deepEqual((await listCommands(store.db, { scope: SCOPE, limit: 10, instanceId: node(2) })).map((c) => c.command_id), [CMD]);
+        assert.deepEqual((await listCommands(store.db, { scope: SCOPE, limit: 10, after: { at: NOW + 1, commandId: other } })).map((c) => c.command_id), [CMD]);
+        assert.deepEqual((await listCommands(store.db, { scope: { accountId: '999999999999', region: REGION }, limit: 10 })), []);
+        const listed = await listInvocations(store.db, { scope: SCOPE, limit: 10 });
         assert.deepEqual(listed.map((i) => [i.command_id, i.instance_id]), [[CMD, node(1)], [CMD, node(2)], [other, node(1)]]);
         assert.equal(listed[0].requested_at, NOW);
-        assert.deepEqual((await listInvocations(store.db, { accountId: ACCOUNT, limit: 10, after: { commandId: CMD, instanceId: node(1) } })).length, 2);
+        assert.deepEqual((await listInvocations(store.db, { scope: SCOPE, limit: 10, after: { commandId: CMD, instanceId: node(1) } })).length, 2);
+      } finally {
+        await store.destroy();
+      }
+    });
+
+    test('a command sent in a region targets only that region\'s nodes, and is listed only there', async () => {
+      const store = await target.open();
+      try {
+        const eu = { accountId: ACCOUNT, region: 'eu-west-1' };
+        for (const [activationId, region, ids] of [['a1', REGION, [1, 2]], ['a2', eu.region, [3, 4]]] as const) {
+          await insertActivation(store.db, {
+            activation_id: activationId, account_id: ACCOUNT, region, code_hash: 'h', description: null, default_instance_name: null, iam_role: 'Role',
+            registration_limit: 10, registrations_count: 0, expires_at: NOW + 1000, created_at: NOW, tags: '[{"Key":"Role","Value":"web"}]', registration_metadata: '[]',
+          });
+          for (const i of ids) {
+            await registerInstance(store.db, { activationId, codeHash: 'h', now: NOW, instance: {
+              instance_id: node(i), public_key: 'pem', registered_at: NOW, deregistered_at: null, last_ping_at: null, agent_version: null, platform_name: null, platform_type: null,
+              platform_version: null, computer_name: null, ip_address: null, clock_offset_ms: null, refused_reason: null, refused_at: null, refused_skew_ms: null,
+            } });
+          }
+        }
+        const euNodes = (await listInstances(store.db, eu)).map((r) => ({ instanceId: r.instance_id, tags: JSON.parse(r.tags) as { Key: string; Value: string }[], platformType: null }));
+        const byTag = selectTargets(euNodes, { targets: [{ Key: 'tag:Role', Values: ['web'] }] });
+        assert.deepEqual(byTag.ok && byTag.nodes.map((n) => n.instanceId), [node(3), node(4)]);
+        const usNode = selectTargets(euNodes, { instanceIds: [node(1)] });
+        assert.deepEqual(!usNode.ok && [usNode.problem, usNode.instanceIds], ['unknown-instances', [node(1)]], 'a node of another region is unknown');
+
+        const rows = invocations(2, CMD, eu.region).map((r, seq) => ({ ...r, instance_id: node(seq + 3) }));
+        await insertCommand(store.db, command({ region: eu.region, target_count: 2 }), rows);
+        assert.deepEqual((await listCommands(store.db, { scope: eu, limit: 10 })).map((c) => c.command_id), [CMD]);
+        assert.deepEqual((await listInvocations(store.db, { scope: eu, limit: 10 })).map((i) => i.instance_id), [node(3), node(4)]);
+        assert.deepEqual(await listCommands(store.db, { scope: SCOPE, limit: 10 }), []);
+        assert.deepEqual(await listInvocations(store.db, { scope: SCOPE, limit: 10 }), []);
       } finally {
         await store.destroy();
       }

@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import type { Scope } from '@bosun/protocol';
 import type { Db } from '../store/store.ts';
 import type { ChannelMessagesTable, CommandInvocationsTable, CommandsTable, Database } from '../store/schema.ts';
 
@@ -7,6 +8,8 @@ import type { ChannelMessagesTable, CommandInvocationsTable, CommandsTable, Data
  * per outcome) up to date incrementally, so that no query ever counts a command's
  * invocations; an invocation is a row whose status only moves forward (a terminal status is
  * never overwritten: a duplicate result changes nothing). Callers pass ids and `now`.
+ * Commands live per account and region (their invocations in the command's region); command
+ * ids are unique everywhere, so the dispatcher works from ids alone.
  */
 
 export type CommandRow = CommandsTable;
@@ -91,7 +94,7 @@ export async function activeCommandIds(db: Db): Promise<string[]> {
 
 /** The filters ListCommands and ListCommandInvocations share. */
 interface CommandFilters {
-  readonly accountId: string;
+  readonly scope: Scope;
   readonly commandId?: string;
   readonly instanceId?: string;
   readonly invokedAfter?: number;
@@ -108,9 +111,9 @@ export interface CommandQuery extends CommandFilters {
   readonly after?: { readonly at: number; readonly commandId: string };
 }
 
-/** An account's commands, newest first. */
+/** An account's commands in the region, newest first. */
 export async function listCommands(db: Db, q: CommandQuery): Promise<CommandRow[]> {
-  let query = db.selectFrom('commands').selectAll().where('account_id', '=', q.accountId);
+  let query = db.selectFrom('commands').selectAll().where('account_id', '=', q.scope.accountId).where('region', '=', q.scope.region);
   if (q.commandId) query = query.where('command_id', '=', q.commandId);
   if (q.instanceId) {
     const instanceId = q.instanceId;
@@ -144,7 +147,7 @@ export async function listInvocations(db: Db, q: InvocationQuery): Promise<Invoc
     .selectAll('command_invocations')
     .select(['commands.document_name', 'commands.document_version', 'commands.comment', 'commands.requested_at', 'commands.service_role', 'commands.notification_config',
       'commands.cloudwatch_output_config', 'commands.output_s3_region', 'commands.output_s3_bucket_name', 'commands.output_s3_key_prefix'])
-    .where('command_invocations.account_id', '=', q.accountId);
+    .where('command_invocations.account_id', '=', q.scope.accountId).where('command_invocations.region', '=', q.scope.region);
   if (q.commandId) query = query.where('command_invocations.command_id', '=', q.commandId);
   if (q.instanceId) query = query.where('command_invocations.instance_id', '=', q.instanceId);
   if (q.invokedAfter !== undefined) query = query.where('commands.requested_at', '>=', q.invokedAfter);

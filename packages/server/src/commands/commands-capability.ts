@@ -43,6 +43,7 @@ export function commandsCapability(deps: {
   documents: DocumentSource;
   dataDir?: string;
   usesPostgres: boolean;
+  /** The server's configured region. Unused: each command lives in the region it was sent in (its row's). */
   region: string;
   verify: (req: SignedRequest) => Promise<VerifiedRequest<Principal>>;
   authorize: Authorizer;
@@ -52,9 +53,9 @@ export function commandsCapability(deps: {
 }): CommandsCapability {
   const objects = !deps.usesPostgres && deps.dataDir ? fileObjectStore(path.join(deps.dataDir, 'objects')) : databaseObjectStore(deps.db, deps.now);
   const events = new CommandEvents();
-  const dispatcher = new CommandDispatcher({ db: deps.db, hub: deps.hub, objects, events, logger: deps.logger, now: deps.now, region: deps.region, options: deps.options });
+  const dispatcher = new CommandDispatcher({ db: deps.db, hub: deps.hub, objects, events, logger: deps.logger, now: deps.now, options: deps.options });
   const routes = commandRoutes({
-    db: deps.db, objects, events, verify: deps.verify, authorize: deps.authorize, region: deps.region, now: deps.now, logger: deps.logger, pollMs: deps.options?.streamPollMs,
+    db: deps.db, objects, events, verify: deps.verify, authorize: deps.authorize, now: deps.now, logger: deps.logger, pollMs: deps.options?.streamPollMs,
   });
   return {
     operations: commandOperations({ db: deps.db, documents: deps.documents, dispatcher, executionGraceMs: deps.options?.executionGraceMs }),

@@ -6,7 +6,7 @@ import { appendEvent } from '../events/event-store.ts';
 import type { Logger } from '../logger.ts';
 import type { ObjectStore } from '../object-store/object-store.ts';
 import type { Db } from '../store/store.ts';
-import type { InvocationOutputBody, InvocationResultBody } from '@bosun/protocol';
+import { formatArn, type InvocationOutputBody, type InvocationResultBody } from '@bosun/protocol';
 import type { CommandEvents } from './command-events.ts';
 import {
   activeCommandIds, cancelInvocations, claimAndSend, commandsPastDelivery, deleteChunks, endInvocations, expireDelivery, findCommand, insertChunks,
@@ -47,7 +47,7 @@ export class CommandDispatcher {
   private readonly ticker: PeriodicTask;
   private stopped = false;
 
-  constructor(private readonly deps: { db: Db; hub: ChannelHub; objects: ObjectStore; events: CommandEvents; logger: Logger; now: () => number; region: string; options?: DispatcherOptions }) {
+  constructor(private readonly deps: { db: Db; hub: ChannelHub; objects: ObjectStore; events: CommandEvents; logger: Logger; now: () => number; options?: DispatcherOptions }) {
     this.ticker = new PeriodicTask({ name: 'Run Command deadlines', intervalMs: deps.options?.tickMs ?? 1000, logger: deps.logger, run: () => this.deadlines() });
     deps.hub.onAck((instanceId, messageId) => {
       const ids = parseInvocationMessageId(messageId);
@@ -310,14 +310,17 @@ export class CommandDispatcher {
     if ((config.NotificationType ?? 'Command') !== type) return;
     const wanted = config.NotificationEvents ?? ['All'];
     if (!wanted.includes('All') && !wanted.includes(status)) return;
-    const commandArn = `arn:aws:ssm:${this.deps.region}:${command.account_id}:command/${command.command_id}`;
+    // The command's own region: the server serves every region, each command lives in one.
+    const arn = (resource: string) => formatArn({ service: 'ssm', region: command.region, accountId: command.account_id, resource });
+    const commandArn = arn(`command/${command.command_id}`);
     await appendEvent(this.deps.db, {
       eventId: `${command.command_id}:${instanceId ?? 'command'}:${status}`,
       accountId: command.account_id,
+      region: command.region,
       at,
       source: 'aws.ssm',
       detailType: type === 'Command' ? 'EC2 Command Status-change Notification' : 'EC2 Command Invocation Status-change Notification',
-      resources: instanceId ? [commandArn, `arn:aws:ssm:${this.deps.region}:${command.account_id}:managed-instance/${instanceId}`] : [commandArn],
+      resources: instanceId ? [commandArn, arn(`managed-instance/${instanceId}`)] : [commandArn],
       detail: {
         'command-id': command.command_id,
         'document-name': command.document_name,

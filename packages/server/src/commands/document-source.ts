@@ -1,3 +1,4 @@
+import type { Scope } from '@bosun/protocol';
 import type { Db } from '../store/store.ts';
 
 /**
@@ -28,4 +29,5 @@ export interface CommandDocument {
   resolveParameters(supplied: Readonly<Record<string, readonly string[]>> | undefined): Record<string, unknown>;
 }
 
-export type DocumentSource = (db: Db, input: { accountId: string; region: string; nameOrArn: string; documentVersion?: string }) => Promise<CommandDocument>;
+/** Finds the document for a caller in its scope: the region a command is sent in is the region its document is taken from. */
+export type DocumentSource = (db: Db, input: { scope: Scope; nameOrArn: string; documentVersion?: string }) => Promise<CommandDocument>;

@@ -3,7 +3,7 @@ import { awsError, formatArn, parseArn, type ssm } from '@bosun/protocol';
 import { defineOperation, type CallContext, type Operation, type Permission } from '../api/operation.ts';
 import { DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_ERRORS, limitFor, parseLimit } from '../engine/rate-control.ts';
 import { selectTargets, type TargetNode } from '../engine/targets.ts';
-import { listInstances, type InstanceRow } from '../nodes/nodes-store.ts';
+import { inScope, listInstances, type InstanceRow } from '../nodes/nodes-store.ts';
 import { decodeNextToken, encodeNextToken } from '../nodes/paging.ts';
 import type { Db } from '../store/store.ts';
 import { findCommand, findInvocation, insertCommand, listCommands, listInvocations, type CommandQuery, type CommandRow, type InvocationRow, type InvocationWithCommand } from './command-store.ts';
@@ -38,7 +38,10 @@ interface Prepared {
   readonly targetError?: unknown;
 }
 
-/** SendCommand, ListCommands, ListCommandInvocations, GetCommandInvocation, CancelCommand. */
+/**
+ * SendCommand, ListCommands, ListCommandInvocations, GetCommandInvocation, CancelCommand. A
+ * command is made in the request's region and runs only on the nodes registered there.
+ */
 export function commandOperations(deps: CommandOperationDeps): Operation[] {
   const { db } = deps;
   const prepared = new WeakMap<object, Promise<Prepared>>();
@@ -50,16 +53,16 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
         let document: CommandDocument | undefined;
         let documentError: unknown;
         try {
-          document = await deps.documents(db, { accountId: ctx.principal.accountId, region: ctx.region, nameOrArn: input.DocumentName, documentVersion: input.DocumentVersion });
+          document = await deps.documents(db, { scope: ctx.scope, nameOrArn: input.DocumentName, documentVersion: input.DocumentVersion });
         } catch (error) {
           documentError = error;
         }
-        const rows = new Map((await listInstances(db, ctx.principal.accountId)).filter((r) => r.deregistered_at === null).map((r) => [r.instance_id, r]));
+        const rows = new Map((await listInstances(db, ctx.scope)).filter((r) => r.deregistered_at === null).map((r) => [r.instance_id, r]));
         const nodes: TargetNode[] = [...rows.values()].map((r) => ({ instanceId: r.instance_id, tags: JSON.parse(r.tags) as ssm.Tag[], platformType: r.platform_type }));
         const selection = selectTargets(nodes, { instanceIds: input.InstanceIds, targets: input.Targets });
         if (!selection.ok) {
           const targetError = selection.problem === 'unknown-instances'
-            ? awsError('InvalidInstanceId', `Instances [${selection.instanceIds!.join(', ')}] not in a valid state for account ${ctx.principal.accountId}: they are not registered managed nodes of this account.`)
+            ? awsError('InvalidInstanceId', `Instances [${selection.instanceIds!.join(', ')}] not in a valid state for account ${ctx.principal.accountId}: they are not registered managed nodes of this account in ${ctx.region}.`)
             : awsError('InvalidParameters', selection.detail);
           return { document, documentError, targetError };
         }
@@ -127,14 +130,14 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
         if (input.OutputS3BucketName !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(input.OutputS3BucketName)) {
           throw awsError('InvalidOutputFolder', `The S3 bucket name ${input.OutputS3BucketName} is not valid.`);
         }
-        const supplied = input.Parameters ? await resolvePlainReferences(db, ctx.principal.accountId, input.Parameters) : undefined;
-        const values = await resolvePlainReferences(db, ctx.principal.accountId, document.resolveParameters(supplied));
+        const supplied = input.Parameters ? await resolvePlainReferences(db, ctx.scope, input.Parameters) : undefined;
+        const values = await resolvePlainReferences(db, ctx.scope, document.resolveParameters(supplied));
         const nodes = p.nodes!;
         const commandId = crypto.randomUUID();
         const timeoutSeconds = input.TimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
         const executionSeconds = executionTimeoutOf(values);
         const command: CommandRow = {
-          command_id: commandId, account_id: ctx.principal.accountId, document_name: document.name, document_arn: document.arn, document_version: document.documentVersion,
+          command_id: commandId, account_id: ctx.principal.accountId, region: ctx.region, document_name: document.name, document_arn: document.arn, document_version: document.documentVersion,
           document_hash: document.hash, document_content: document.contentJson, parameters: JSON.stringify(input.Parameters ?? {}), resolved_parameters: JSON.stringify(values),
           comment: input.Comment ?? '', instance_ids: JSON.stringify(input.InstanceIds ?? []), targets: JSON.stringify(input.Targets ?? []),
           requested_at: ctx.now, expires_at: ctx.now + timeoutSeconds * 1000, timeout_seconds: timeoutSeconds,
@@ -151,7 +154,7 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
         const invocations: InvocationRow[] = nodes.map((n, seq) => {
           const row = p.rows!.get(n.instanceId)!;
           return {
-            command_id: commandId, instance_id: n.instanceId, account_id: ctx.principal.accountId, seq, instance_name: row.computer_name ?? row.name ?? '',
+            command_id: commandId, instance_id: n.instanceId, account_id: ctx.principal.accountId, region: ctx.region, seq, instance_name: row.computer_name ?? row.name ?? '',
             status: 'Pending', status_details: 'Pending', response_code: -1, message_id: null, sent_at: null, acked_at: null, started_at: null, ended_at: null,
             deadline_at: null, plugins: '[]', updated_at: ctx.now,
           };
@@ -168,7 +171,7 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
       permissions: () => [{ action: 'ssm:ListCommands', resource: '*' }],
       async handle(ctx, input) {
         const limit = input.MaxResults ?? 50;
-        const query = { ...filterQuery(input.Filters, COMMAND_DETAIL_VALUES), accountId: ctx.principal.accountId, commandId: input.CommandId, instanceId: input.InstanceId, limit: limit + 1 };
+        const query = { ...filterQuery(input.Filters, COMMAND_DETAIL_VALUES), scope: ctx.scope, commandId: input.CommandId, instanceId: input.InstanceId, limit: limit + 1 };
         const after = decodeNextToken(input.NextToken);
         if (after !== undefined) {
           const [at, commandId] = after.split('/');
@@ -177,7 +180,7 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
         const rows = await listCommands(db, query);
         if (input.CommandId && rows.length === 0 && after === undefined && !input.Filters) {
           const exists = await findCommand(db, input.CommandId);
-          if (!exists || exists.account_id !== ctx.principal.accountId) throw awsError('InvalidCommandId', `Command ${input.CommandId} was not found.`);
+          if (!exists || !inScope(exists, ctx.scope)) throw awsError('InvalidCommandId', `Command ${input.CommandId} was not found.`);
         }
         const page = rows.slice(0, limit);
         const last = page[page.length - 1];
@@ -194,7 +197,7 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
         const after = decodeNextToken(input.NextToken);
         const [afterCommand, afterInstance] = after?.split('/') ?? [];
         const rows = await listInvocations(db, {
-          ...filterQuery(input.Filters, INVOCATION_DETAIL_VALUES), accountId: ctx.principal.accountId, commandId: input.CommandId, instanceId: input.InstanceId, limit: limit + 1,
+          ...filterQuery(input.Filters, INVOCATION_DETAIL_VALUES), scope: ctx.scope, commandId: input.CommandId, instanceId: input.InstanceId, limit: limit + 1,
           ...(after !== undefined ? { after: { commandId: afterCommand, instanceId: afterInstance ?? '' } } : {}),
         });
         const page = rows.slice(0, limit);
@@ -212,7 +215,7 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
       permissions: () => [{ action: 'ssm:GetCommandInvocation', resource: '*' }],
       async handle(ctx, input) {
         const command = await findCommand(db, input.CommandId);
-        const row = command && command.account_id === ctx.principal.accountId ? await findInvocation(db, input.CommandId, input.InstanceId) : undefined;
+        const row = command && inScope(command, ctx.scope) ? await findInvocation(db, input.CommandId, input.InstanceId) : undefined;
         if (!command || !row) {
           throw awsError('InvocationDoesNotExist', `No invocation of command ${input.CommandId} on instance ${input.InstanceId}: verify the command ID and the managed node ID.`);
         }
@@ -227,7 +230,7 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
       resources: (_ctx, input) => [{ type: 'AWS::SSM::Command', name: input.CommandId }],
       async handle(ctx, input) {
         const command = await findCommand(db, input.CommandId);
-        if (!command || command.account_id !== ctx.principal.accountId) throw awsError('InvalidCommandId', `Command ${input.CommandId} was not found.`);
+        if (!command || !inScope(command, ctx.scope)) throw awsError('InvalidCommandId', `Command ${input.CommandId} was not found.`);
         let instanceIds: string[] | undefined;
         if (input.InstanceIds && input.InstanceIds.length > 0) {
           const seen = new Set<string>();
@@ -283,7 +286,7 @@ function checkNotificationConfig(input: ssm.SendCommandRequest): void {
 }
 
 /** The Filters of ListCommands / ListCommandInvocations, checked. */
-function filterQuery(filters: readonly ssm.CommandFilter[] | undefined, detailValues: ReadonlySet<string>): Omit<CommandQuery, 'accountId' | 'limit' | 'after'> {
+function filterQuery(filters: readonly ssm.CommandFilter[] | undefined, detailValues: ReadonlySet<string>): Omit<CommandQuery, 'scope' | 'limit' | 'after'> {
   const q: { -readonly [K in keyof Omit<CommandQuery, 'after'>]?: CommandQuery[K] } = {};
   for (const f of filters ?? []) {
     switch (f.key) {

@@ -1,4 +1,4 @@
-import { awsError } from '@bosun/protocol';
+import { awsError, type Scope } from '@bosun/protocol';
 import { getCurrent, getVersions } from '../parameters/parameter-store.ts';
 import type { Db } from '../store/store.ts';
 
@@ -26,21 +26,21 @@ export function referenceName(reference: string): string {
   return at < 0 ? reference : reference.slice(0, at);
 }
 
-/** Values with every plain reference replaced by the parameter's value. */
-export async function resolvePlainReferences<T>(db: Db, accountId: string, values: T): Promise<T> {
+/** Values with every plain reference replaced by the value of the parameter of that name in `scope` (the command's region). */
+export async function resolvePlainReferences<T>(db: Db, scope: Scope, values: T): Promise<T> {
   const references = plainReferences(values);
   if (references.length === 0) return values;
   const resolved = new Map<string, string>();
-  for (const reference of references) resolved.set(reference, await lookup(db, accountId, reference));
+  for (const reference of references) resolved.set(reference, await lookup(db, scope, reference));
   return visit(values, (text) => text.replace(PLAIN, (_all, reference: string) => resolved.get(reference)!)) as T;
 }
 
-async function lookup(db: Db, accountId: string, reference: string): Promise<string> {
+async function lookup(db: Db, scope: Scope, reference: string): Promise<string> {
   const name = referenceName(reference);
   const selector = reference.slice(name.length + 1);
   const row = selector === ''
-    ? await getCurrent(db, accountId, name)
-    : (await getVersions(db, accountId, name)).find((v) => (/^\d+$/.test(selector) ? Number(v.version) === Number(selector) : (JSON.parse(v.labels) as string[]).includes(selector)));
+    ? await getCurrent(db, scope, name)
+    : (await getVersions(db, scope, name)).find((v) => (/^\d+$/.test(selector) ? Number(v.version) === Number(selector) : (JSON.parse(v.labels) as string[]).includes(selector)));
   if (!row) throw awsError('InvalidParameters', `The parameter ${reference} referenced as {{ssm:${reference}}} was not found.`);
   if (row.type === 'SecureString') {
     throw awsError('InvalidParameters', `The parameter ${name} is a SecureString: reference it as {{ssm-secure:${name}}} (resolved on the node), not {{ssm:${name}}}.`);

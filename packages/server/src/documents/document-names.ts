@@ -3,7 +3,7 @@ import { awsError, formatArn, parseArn } from '@bosun/protocol';
 /** The owner shown for built-in documents; their ARN has an empty account. */
 export const AMAZON_OWNER = 'Amazon';
 
-/** arn:aws:ssm:REGION:ACCOUNT:document/NAME; built-ins (ownerAccountId '') have no account. */
+/** arn:PARTITION:ssm:REGION:ACCOUNT:document/NAME (the partition follows the region); built-ins (ownerAccountId '') have no account. */
 export function documentArn(region: string, ownerAccountId: string, name: string): string {
   return formatArn({ service: 'ssm', region, accountId: ownerAccountId, resource: `document/${name}` });
 }
@@ -13,13 +13,15 @@ export interface DocumentReference {
   readonly name: string;
   /** Set when the reference is an ARN: '' for a built-in (no account), else the owner account. */
   readonly ownerAccountId?: string;
+  /** Set when the reference is an ARN: the region it names (a document is used only in its own region). */
+  readonly region?: string;
 }
 
 export function parseDocumentReference(nameOrArn: string): DocumentReference | undefined {
   if (!nameOrArn.startsWith('arn:')) return { name: nameOrArn };
   const arn = parseArn(nameOrArn);
   if (!arn || arn.service !== 'ssm' || !arn.resource.startsWith('document/')) return undefined;
-  return { name: arn.resource.slice('document/'.length), ownerAccountId: arn.accountId };
+  return { name: arn.resource.slice('document/'.length), ownerAccountId: arn.accountId, region: arn.region };
 }
 
 /** Prefixes of names AWS keeps for its own documents (case-insensitive). */

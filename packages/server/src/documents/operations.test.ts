@@ -12,6 +12,7 @@ import { DOCUMENT_LIMITS, documentOperations } from './operations.ts';
  * engine. The wire (HTTP, SigV4, the AWS CLI) is covered by test/e2e/documents-cli.test.ts.
  */
 const REGION = 'us-east-1';
+const OTHER_REGION = 'eu-west-1';
 const OWNER = '111111111111';
 const READER = '222222222222';
 const NOW = 1_800_000_000_000;
@@ -20,8 +21,8 @@ function principal(accountId: string): UserPrincipal {
   return { type: 'IAMUser', accountId, userName: 'admin', userId: `AIDA${accountId}`, arn: `arn:aws:iam::${accountId}:user/admin`, accessKeyId: `AKIA${accountId}` };
 }
 
-function context(accountId = OWNER, now = NOW): CallContext {
-  return { principal: principal(accountId), now, region: REGION, requestId: 'r', sourceIp: '127.0.0.1' };
+function context(accountId = OWNER, now = NOW, region = REGION): CallContext {
+  return { principal: principal(accountId), now, region, scope: { accountId, region }, requestId: 'r', sourceIp: '127.0.0.1' };
 }
 
 const command = (echo = 'hi', extra: Record<string, unknown> = {}) => JSON.stringify({
@@ -99,10 +100,11 @@ for (const target of storeTargets) {
       await assert.rejects(call('CreateDocument', { Name: 'Say', Content: command('other') }), awsErrorWith('DocumentAlreadyExists', /^The specified document already exists\.$/));
       // Fill the account to the limit directly in the store, then ask for one more.
       const rows = Array.from({ length: DOCUMENT_LIMITS.maxDocuments - 1 }, (_, i) => ({
-        account_id: OWNER, name: `Filler${i}`, document_type: 'Command', default_version: 1, version_counter: 1, created_at: NOW, tags: '[]',
+        account_id: OWNER, region: REGION, name: `Filler${i}`, document_type: 'Command', default_version: 1, version_counter: 1, created_at: NOW, tags: '[]',
       }));
       await store.db.insertInto('documents').values(rows).execute();
       await assert.rejects(call('CreateDocument', { Name: 'OneTooMany', Content: command() }), awsErrorWith('DocumentLimitExceeded', /500/));
+      await call('CreateDocument', { Name: 'OneTooMany', Content: command() }, context(OWNER, NOW, OTHER_REGION));
     }));
 
     test('CreateDocument declares ssm:CreateDocument on the document ARN with the request tags as conditions', () => withOps(target, async ({ permissions }) => {
@@ -260,14 +262,14 @@ for (const target of storeTargets) {
       await assert.rejects(call('ModifyDocumentPermission', { Name: 'Doc5', PermissionType: 'Share', AccountIdsToAdd: ['All'] }), awsErrorWith('DocumentLimitExceeded', /at most 5/));
       await call('ModifyDocumentPermission', { Name: 'Doc0', PermissionType: 'Share', AccountIdsToAdd: ['All'] });
       await call('ModifyDocumentPermission', { Name: 'Doc0', PermissionType: 'Share', AccountIdsToRemove: ['All'] });
-      await putSettingRow(store.db, { account_id: OWNER, setting_id: '/ssm/documents/console/public-sharing-permission', setting_value: 'Disable', last_modified_at: NOW, last_modified_user: 'x' });
+      await putSettingRow(store.db, { account_id: OWNER, region: REGION, setting_id: '/ssm/documents/console/public-sharing-permission', setting_value: 'Disable', last_modified_at: NOW, last_modified_user: 'x' });
       await assert.rejects(call('ModifyDocumentPermission', { Name: 'Doc0', PermissionType: 'Share', AccountIdsToAdd: ['All'] }), awsErrorWith('InvalidPermissionType', /Public sharing of documents is turned off/));
     }));
 
     test('a document is shared with at most 1000 accounts', () => withOps(target, async ({ call }, store) => {
       await call('CreateDocument', { Name: 'Popular', Content: command() });
       const rows = Array.from({ length: DOCUMENT_LIMITS.maxSharedAccounts }, (_, i) => ({
-        account_id: OWNER, name: 'Popular', shared_with: String(900000000000 + i), shared_version: '$DEFAULT', created_at: NOW,
+        account_id: OWNER, region: REGION, name: 'Popular', shared_with: String(900000000000 + i), shared_version: '$DEFAULT', created_at: NOW,
       }));
       for (let i = 0; i < rows.length; i += 250) await store.db.insertInto('document_permissions').values(rows.slice(i, i + 250)).execute();
       await assert.rejects(call('ModifyDocumentPermission', { Name: 'Popular', PermissionType: 'Share', AccountIdsToAdd: [READER] }), awsErrorWith('DocumentPermissionLimit', /1000/));
@@ -276,6 +278,40 @@ for (const target of storeTargets) {
       assert.ok(page.NextToken);
       const next = await call('DescribeDocumentPermission', { Name: 'Popular', PermissionType: 'Share', MaxResults: 200, NextToken: page.NextToken });
       assert.notEqual(next.AccountIds[0], page.AccountIds[0]);
+    }));
+
+    test('documents live per region: one made in eu-west-1 is not seen in us-east-1, and the name is free there', () => withOps(target, async ({ call, permissions }) => {
+      const eu = context(OWNER, NOW, OTHER_REGION);
+      const { DocumentDescription: made } = await call('CreateDocument', { Name: 'Say', Content: command('eu') }, eu);
+      assert.equal(made.Name, 'Say');
+      await assert.rejects(call('DescribeDocument', { Name: 'Say' }), awsErrorWith('InvalidDocument'));
+      await assert.rejects(call('GetDocument', { Name: `arn:aws:ssm:${OTHER_REGION}:${OWNER}:document/Say` }), awsErrorWith('InvalidDocument'), 'an ARN of another region names nothing here');
+      assert.deepEqual((await call('ListDocuments', { Filters: [{ Key: 'Owner', Values: ['Self'] }] })).DocumentIdentifiers, []);
+      await call('CreateDocument', { Name: 'Say', Content: command('us') });
+      assert.equal((await call('DescribeDocument', { Name: 'Say' }, eu)).Document.Description, 'say eu');
+      assert.equal((await call('DescribeDocument', { Name: 'Say' })).Document.Description, 'say us');
+      assert.deepEqual(await permissions('GetDocument', { Name: 'Say' }, eu), [{ action: 'ssm:GetDocument', resource: `arn:aws:ssm:${OTHER_REGION}:${OWNER}:document/Say` }]);
+      await call('DeleteDocument', { Name: 'Say' }, eu);
+      assert.equal((await call('DescribeDocument', { Name: 'Say' })).Document.Description, 'say us', 'deleting in one region leaves the other');
+    }));
+
+    test('a shared document is visible to the other account in its own region only', () => withOps(target, async ({ call }) => {
+      await call('CreateDocument', { Name: 'Shared', Content: command() });
+      await call('ModifyDocumentPermission', { Name: 'Shared', PermissionType: 'Share', AccountIdsToAdd: [READER] });
+      const arn = `arn:aws:ssm:${REGION}:${OWNER}:document/Shared`;
+      assert.equal((await call('DescribeDocument', { Name: arn }, context(READER))).Document.Owner, OWNER);
+      const readerEu = context(READER, NOW, OTHER_REGION);
+      await assert.rejects(call('DescribeDocument', { Name: arn }, readerEu), awsErrorWith('InvalidDocument'));
+      await assert.rejects(call('DescribeDocument', { Name: `arn:aws:ssm:${OTHER_REGION}:${OWNER}:document/Shared` }, readerEu), awsErrorWith('InvalidDocument'));
+      assert.deepEqual((await call('ListDocuments', { Filters: [{ Key: 'Owner', Values: ['Private'] }] }, readerEu)).DocumentIdentifiers, []);
+    }));
+
+    test('AWS-owned documents exist in every region, named with that region', () => withOps(target, async ({ call, permissions }) => {
+      const cn = context(OWNER, NOW, 'cn-north-1');
+      assert.equal((await call('DescribeDocument', { Name: 'AWS-RunShellScript' }, cn)).Document.Owner, 'Amazon');
+      const amazon = (await call('ListDocuments', { Filters: [{ Key: 'Owner', Values: ['Amazon'] }] }, cn)).DocumentIdentifiers;
+      assert.ok(amazon.some((d: any) => d.Name === 'AWS-RunShellScript'));
+      assert.deepEqual(await permissions('DescribeDocument', { Name: 'AWS-RunShellScript' }, cn), [{ action: 'ssm:DescribeDocument', resource: 'arn:aws-cn:ssm:cn-north-1::document/AWS-RunShellScript' }]);
     }));
   });
 }

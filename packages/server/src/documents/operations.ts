@@ -1,4 +1,4 @@
-import { awsError, type ssm } from '@bosun/protocol';
+import { awsError, type Scope, type ssm } from '@bosun/protocol';
 import {
   convertDocumentContent,
   DocumentContentError,
@@ -43,6 +43,7 @@ import { matchesFilters, ownerScopes, parseListFilters } from './list-filters.ts
 
 export interface DocumentDeps {
   readonly db: Db;
+  /** The server's configured region. Unused: documents live in the region each request is signed for (ctx.region). */
   readonly region: string;
 }
 
@@ -64,16 +65,16 @@ const PUBLIC_SHARING_SETTING = '/ssm/documents/console/public-sharing-permission
 
 /** The ten document operations of the SSM API: create, read, version, list, share, delete. */
 export function documentOperations(deps: DocumentDeps): Operation[] {
-  const { db, region } = deps;
+  const { db } = deps;
 
-  const ownArn = (ctx: CallContext, name: string) => documentArn(region, ctx.principal.accountId, name);
+  const ownArn = (ctx: CallContext, name: string) => documentArn(ctx.region, ctx.principal.accountId, name);
 
-  /** The ARN a name or ARN stands for, as IAM checks it: a built-in has no account, another account's document keeps its own. */
+  /** The ARN a name or ARN stands for, as IAM checks it: a built-in has no account, an ARN keeps its own account and region. */
   function resourceArn(ctx: CallContext, nameOrArn: string): string {
     const ref = parseDocumentReference(nameOrArn);
     if (!ref) return nameOrArn;
-    if (ref.ownerAccountId !== undefined) return documentArn(region, ref.ownerAccountId, ref.name);
-    if (findBuiltinDocument(ref.name)) return documentArn(region, '', ref.name);
+    if (ref.ownerAccountId !== undefined) return documentArn(ref.region ?? ctx.region, ref.ownerAccountId, ref.name);
+    if (findBuiltinDocument(ref.name)) return documentArn(ctx.region, '', ref.name);
     return ownArn(ctx, ref.name);
   }
   /**
@@ -84,10 +85,11 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
   const onDocument = (action: string) => async (ctx: CallContext, input: { Name: string }): Promise<Permission[]> => {
     const resource = resourceArn(ctx, input.Name);
     const ref = parseDocumentReference(input.Name);
-    if (!ref) return [{ action, resource }];
+    // A document of another region is not found when the call runs; IAM sees no tags or grant for it.
+    if (!ref || (ref.region !== undefined && ref.region !== ctx.region)) return [{ action, resource }];
     const owner = ref.ownerAccountId ?? (findBuiltinDocument(ref.name) ? '' : ctx.principal.accountId);
     if (owner === ctx.principal.accountId) {
-      const row = await getDocumentRow(db, owner, ref.name);
+      const row = await getDocumentRow(db, ctx.scope, ref.name);
       const tags = row ? (JSON.parse(row.tags) as ssm.Tag[]) : [];
       if (tags.length === 0) return [{ action, resource }];
       const conditions: Record<string, string> = {};
@@ -97,7 +99,8 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
       }
       return [{ action, resource, conditions }];
     }
-    const granted = owner !== '' && (await findShare(db, owner, ref.name, ctx.principal.accountId)) !== undefined;
+    const ownerScope: Scope = { accountId: owner, region: ctx.region };
+    const granted = owner !== '' && (await findShare(db, ownerScope, ref.name, ctx.principal.accountId)) !== undefined;
     return [{ action, resource, ...(granted ? { grantedToCaller: true } : {}) }];
   };
   const documentResource = (ctx: CallContext, input: { Name: string }): AuditResource[] => {
@@ -154,7 +157,7 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
   /** One of the caller's own documents, by name; built-ins and other accounts' documents can't be changed. */
   async function ownDocument(ctx: CallContext, name: string, refusal: string): Promise<FoundDocument> {
     if (findBuiltinDocument(name)) throw awsError('InvalidDocumentOperation', refusal);
-    const found = await findDocument(db, { accountId: ctx.principal.accountId, nameOrArn: name });
+    const found = await findDocument(db, { scope: ctx.scope, nameOrArn: name });
     if (found.ownerAccountId !== ctx.principal.accountId) throw documentNotFound();
     return found;
   }
@@ -165,7 +168,7 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
     const builtin = doc.account_id === '';
     return {
       // Another account's document is used by its ARN, so it is listed by its ARN.
-      Name: own || builtin ? doc.name : documentArn(region, doc.account_id, doc.name),
+      Name: own || builtin ? doc.name : documentArn(doc.region, doc.account_id, doc.name),
       CreatedDate: new Date(version.created_at),
       ...(version.display_name ? { DisplayName: version.display_name } : {}),
       Owner: ownerOf(doc.account_id),
@@ -206,13 +209,15 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
         const format = input.DocumentFormat ?? 'JSON';
         const parsed = parseContent(input.Content, format, documentType);
         const accountId = ctx.principal.accountId;
-        if ((await countDocuments(db, accountId)) >= DOCUMENT_LIMITS.maxDocuments) {
+        if ((await countDocuments(db, ctx.scope)) >= DOCUMENT_LIMITS.maxDocuments) {
           throw awsError('DocumentLimitExceeded', `You have reached the maximum of ${DOCUMENT_LIMITS.maxDocuments} documents. Delete documents you no longer need and try again.`);
         }
         const tags = JSON.stringify((input.Tags ?? []).map((t) => ({ Key: t.Key, Value: t.Value })));
-        const doc: DocumentRow = { account_id: accountId, name: input.Name, document_type: documentType, default_version: 1, version_counter: 1, created_at: ctx.now, tags };
+        const doc: DocumentRow = {
+          account_id: accountId, region: ctx.region, name: input.Name, document_type: documentType, default_version: 1, version_counter: 1, created_at: ctx.now, tags,
+        };
         const version = versionRow({
-          accountId, name: input.Name, version: 1, versionName: input.VersionName ?? null, content: input.Content, format, documentType, parsed,
+          scope: ctx.scope, name: input.Name, version: 1, versionName: input.VersionName ?? null, content: input.Content, format, documentType, parsed,
           targetType: input.TargetType ?? null, displayName: input.DisplayName ?? null, now: ctx.now,
         });
         if (!(await insertDocument(db, doc, version))) throw awsError('DocumentAlreadyExists', 'The specified document already exists.');
@@ -227,9 +232,9 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
       permissions: onDocument('ssm:GetDocument'),
       resources: documentResource,
       async handle(ctx, input) {
-        const found = await findDocument(db, { accountId: ctx.principal.accountId, nameOrArn: input.Name });
+        const found = await findDocument(db, { scope: ctx.scope, nameOrArn: input.Name });
         const info = selectVersion(found, { documentVersion: input.DocumentVersion, versionName: input.VersionName });
-        const row = await getVersionRow(db, found.ownerAccountId, found.doc.name, info.document_version);
+        const row = await getVersionRow(db, found.owner, found.doc.name, info.document_version);
         if (!row) throw documentNotFound();
         const format = (input.DocumentFormat ?? row.document_format) as DocumentFormat;
         let content: string;
@@ -260,7 +265,7 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
       permissions: onDocument('ssm:DescribeDocument'),
       resources: documentResource,
       async handle(ctx, input) {
-        const found = await findDocument(db, { accountId: ctx.principal.accountId, nameOrArn: input.Name });
+        const found = await findDocument(db, { scope: ctx.scope, nameOrArn: input.Name });
         const version = selectVersion(found, { documentVersion: input.DocumentVersion, versionName: input.VersionName });
         return { Document: description(ctx, { ...found, latest: latestOf(found.versions) }, version) };
       },
@@ -283,10 +288,10 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
         const parsed = parseContent(input.Content, format, found.doc.document_type);
         const accountId = ctx.principal.accountId;
         const candidate = versionRow({
-          accountId, name: found.doc.name, version: found.doc.version_counter + 1, versionName: input.VersionName ?? null, content: input.Content, format,
+          scope: ctx.scope, name: found.doc.name, version: found.doc.version_counter + 1, versionName: input.VersionName ?? null, content: input.Content, format,
           documentType: found.doc.document_type, parsed, targetType: input.TargetType ?? latest.target_type, displayName: input.DisplayName ?? latest.display_name, now: ctx.now,
         });
-        if ((await getVersionHashes(db, accountId, found.doc.name)).includes(candidate.hash)) {
+        if ((await getVersionHashes(db, ctx.scope, found.doc.name)).includes(candidate.hash)) {
           throw awsError('DuplicateDocumentContent', 'The content of the association document matches another document. Change the content of the document and try again.');
         }
         if (input.VersionName !== undefined && found.versions.some((v) => v.version_name === input.VersionName)) {
@@ -314,10 +319,10 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
         if (findBuiltinDocument(input.Name)) {
           throw awsError('InvalidDocument', `The default version of ${input.Name} can't be changed: documents that AWS owns can't be changed.`);
         }
-        const found = await findDocument(db, { accountId: ctx.principal.accountId, nameOrArn: input.Name });
+        const found = await findDocument(db, { scope: ctx.scope, nameOrArn: input.Name });
         const version = found.versions.find((v) => String(v.document_version) === input.DocumentVersion);
         if (!version) throw awsError('InvalidDocumentVersion', 'The document version is not valid or does not exist.');
-        if (!(await setDefaultVersion(db, ctx.principal.accountId, found.doc.name, version.document_version))) throw documentNotFound();
+        if (!(await setDefaultVersion(db, ctx.scope, found.doc.name, version.document_version))) throw documentNotFound();
         return {
           Description: {
             Name: found.doc.name,
@@ -341,10 +346,10 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
         const add = (list: readonly ListedDocument[]) => {
           for (const item of list) items.set(`${item.doc.account_id}:${item.doc.name}`, item);
         };
-        if (scopes.has('Amazon')) add(builtinDocuments().map((b) => ({ doc: b.doc, version: b.version })));
-        if (scopes.has('Self')) add(await listOwnDocuments(db, accountId));
-        if (scopes.has('Private')) add(await listSharedDocuments(db, accountId, 'private'));
-        if (scopes.has('Public')) add(await listSharedDocuments(db, accountId, 'public'));
+        if (scopes.has('Amazon')) add(builtinDocuments(ctx.region).map((b) => ({ doc: b.doc, version: b.version })));
+        if (scopes.has('Self')) add(await listOwnDocuments(db, ctx.scope));
+        if (scopes.has('Private')) add(await listSharedDocuments(db, ctx.scope, 'private'));
+        if (scopes.has('Public')) add(await listSharedDocuments(db, ctx.scope, 'public'));
         const listedItems = [...items.values()]
           .filter((item) => matchesFilters(item, filters, accountId))
           .map((item) => identifier(item, ctx))
@@ -361,7 +366,7 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
       permissions: onDocument('ssm:ListDocumentVersions'),
       resources: documentResource,
       async handle(ctx, input) {
-        const found = await findDocument(db, { accountId: ctx.principal.accountId, nameOrArn: input.Name });
+        const found = await findDocument(db, { scope: ctx.scope, nameOrArn: input.Name });
         const versions: ssm.DocumentVersionInfo[] = found.versions.map((v) => ({
           Name: found.doc.name,
           ...(v.display_name ? { DisplayName: v.display_name } : {}),
@@ -387,23 +392,22 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
       resources: documentResource,
       async handle(ctx, input) {
         const found = await ownDocument(ctx, input.Name, `You can't delete ${input.Name}: documents that AWS owns can't be deleted.`);
-        const accountId = ctx.principal.accountId;
-        if ((await getPermissions(db, accountId, found.doc.name)).length > 0) {
+        if ((await getPermissions(db, ctx.scope, found.doc.name)).length > 0) {
           throw awsError('InvalidDocumentOperation', 'You attempted to delete a document while it is still shared. You must stop sharing the document before you can delete it.');
         }
         if (input.DocumentVersion === undefined && input.VersionName === undefined) {
-          if (!(await deleteDocumentRows(db, accountId, found.doc.name))) throw documentNotFound();
+          if (!(await deleteDocumentRows(db, ctx.scope, found.doc.name))) throw documentNotFound();
           return {};
         }
         const version = selectVersion(found, { documentVersion: input.DocumentVersion, versionName: input.VersionName });
         if (found.versions.length === 1) {
-          await deleteDocumentRows(db, accountId, found.doc.name);
+          await deleteDocumentRows(db, ctx.scope, found.doc.name);
           return {};
         }
         if (version.document_version === found.doc.default_version) {
           throw awsError('InvalidDocumentOperation', "Default version of the document can't be deleted.");
         }
-        if (!(await deleteVersionRow(db, accountId, found.doc.name, version.document_version))) {
+        if (!(await deleteVersionRow(db, ctx.scope, found.doc.name, version.document_version))) {
           throw awsError('InvalidDocumentVersion', 'The document version is not valid or does not exist.');
         }
         return {};
@@ -428,7 +432,7 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
           }
         }
         const accountId = ctx.principal.accountId;
-        const current = await getPermissions(db, accountId, found.doc.name);
+        const current = await getPermissions(db, ctx.scope, found.doc.name);
         const after = new Set(current.map((p) => p.shared_with));
         for (const id of remove) after.delete(id);
         for (const id of add) after.add(id);
@@ -437,15 +441,15 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
           throw awsError('DocumentPermissionLimit', `The document can't be shared with more than ${DOCUMENT_LIMITS.maxSharedAccounts} accounts.`);
         }
         if (add.includes('all') && !current.some((p) => p.shared_with === 'all')) {
-          const setting = await getSettingRow(db, accountId, PUBLIC_SHARING_SETTING);
+          const setting = await getSettingRow(db, ctx.scope, PUBLIC_SHARING_SETTING);
           if (setting?.setting_value === 'Disable') {
             throw awsError('InvalidPermissionType', `Public sharing of documents is turned off for this account (service setting ${PUBLIC_SHARING_SETTING} is Disable).`);
           }
-          if ((await countPublicDocuments(db, accountId)) >= DOCUMENT_LIMITS.maxPublicDocuments) {
+          if ((await countPublicDocuments(db, ctx.scope)) >= DOCUMENT_LIMITS.maxPublicDocuments) {
             throw awsError('DocumentLimitExceeded', `You can share at most ${DOCUMENT_LIMITS.maxPublicDocuments} documents publicly.`);
           }
         }
-        await modifyPermissions(db, accountId, found.doc.name, {
+        await modifyPermissions(db, ctx.scope, found.doc.name, {
           add: add.filter((id) => id !== accountId),
           remove,
           sharedVersion: input.SharedDocumentVersion ?? '$DEFAULT',
@@ -464,7 +468,7 @@ export function documentOperations(deps: DocumentDeps): Operation[] {
       async handle(ctx, input) {
         requireSharePermissionType(input.PermissionType);
         const found = await ownDocument(ctx, input.Name, `${input.Name} is owned by AWS and available to every account; it has no permissions to describe.`);
-        const permissions = await getPermissions(db, ctx.principal.accountId, found.doc.name);
+        const permissions = await getPermissions(db, ctx.scope, found.doc.name);
         const result = page(permissions, (p) => `${String(p.created_at).padStart(15, '0')}:${p.shared_with}`, { nextToken: input.NextToken, maxResults: input.MaxResults ?? 200 });
         return {
           AccountIds: result.items.map((p) => p.shared_with),

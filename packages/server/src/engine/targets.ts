@@ -1,7 +1,8 @@
 /**
  * Target selection of Run Command: which managed nodes a SendCommand names, from its
  * InstanceIds or its Targets (InstanceIds, tag:KEY, tag-key). Pure: the caller reads the
- * account's nodes and passes them in.
+ * account's nodes in the command's region and passes them in, so that a node of another
+ * region is an unknown instance, as on AWS.
  */
 
 export interface TargetNode {

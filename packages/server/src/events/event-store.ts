@@ -5,12 +5,16 @@ import type { Database, EventsTable } from '../store/schema.ts';
 /**
  * The event log (EventBridge-shaped events Bosun emits, e.g. Parameter Store policy actions)
  * and per-account options (webhook URL, retention). An event id is chosen by the emitter so
- * that emitting the same fact twice stores it once.
+ * that emitting the same fact twice stores it once. Events are regional, as on EventBridge:
+ * each is kept in the region of the resource it is about; an account's options hold for all
+ * its regions (one webhook receives every region's events).
  */
 
 export interface NewEvent {
   readonly eventId: string;
   readonly accountId: string;
+  /** The region of the resources the event is about: its `region` field, and where it is listed. */
+  readonly region: string;
   readonly at: number;
   readonly source: string;
   readonly detailType: string;
@@ -21,15 +25,19 @@ export interface NewEvent {
 /** Appends an event unless one with its id exists; true when it was new. */
 export async function appendEvent(db: Kysely<Database> | Transaction<Database>, event: NewEvent): Promise<boolean> {
   const result = await db.insertInto('events').values({
-    event_id: event.eventId, account_id: event.accountId, created_at: event.at, source: event.source, detail_type: event.detailType,
+    event_id: event.eventId, account_id: event.accountId, region: event.region, created_at: event.at, source: event.source, detail_type: event.detailType,
     resources: JSON.stringify(event.resources), detail: JSON.stringify(event.detail), delivered_at: null, attempts: 0, next_attempt_at: event.at, last_error: null,
   }).onConflict((oc) => oc.column('event_id').doNothing()).executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
 }
 
-export async function listEvents(db: Db, options: { accountId?: string; after?: { at: number; eventId: string }; limit: number; newestFirst?: boolean }): Promise<EventsTable[]> {
+/** Events in time order; of one account, one region or both when given (the CLI tails every one). */
+export async function listEvents(
+  db: Db, options: { accountId?: string; region?: string; after?: { at: number; eventId: string }; limit: number; newestFirst?: boolean },
+): Promise<EventsTable[]> {
   let query = db.selectFrom('events').selectAll();
   if (options.accountId) query = query.where('account_id', '=', options.accountId);
+  if (options.region) query = query.where('region', '=', options.region);
   if (options.after) {
     const { at, eventId } = options.after;
     query = query.where((eb) => eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('event_id', '>', eventId)])]));
@@ -38,7 +46,7 @@ export async function listEvents(db: Db, options: { accountId?: string; after?: 
   return query.orderBy('created_at', direction).orderBy('event_id', direction).limit(options.limit).execute();
 }
 
-/** Undelivered events of accounts that have a webhook, due now, oldest first. */
+/** Undelivered events (of any region) of accounts that have a webhook, due now, oldest first. */
 export async function dueDeliveries(db: Db, now: number, limit: number): Promise<(EventsTable & { url: string })[]> {
   return db.selectFrom('events')
     .innerJoin('account_options', (join) => join.onRef('account_options.account_id', '=', 'events.account_id').on('account_options.option', '=', WEBHOOK_OPTION))

@@ -11,6 +11,7 @@ import { PeriodicTask } from '../engine/periodic-task.ts';
  */
 export interface WebhookDeliveryOptions {
   readonly db: Db;
+  /** The server's configured region (unused here since regions are per request): each event names its own. */
   readonly region: string;
   readonly now: () => number;
   readonly logger: Logger;
@@ -25,7 +26,8 @@ export function backoffMs(attempts: number): number {
   return Math.min(1000 * 2 ** Math.max(0, attempts - 1), 5 * 60 * 1000);
 }
 
-export function eventBody(event: EventsTable, region: string): string {
+/** The EventBridge-shaped JSON of an event, in the region it was kept in. */
+export function eventBody(event: EventsTable): string {
   return JSON.stringify({
     version: '0',
     id: event.event_id,
@@ -33,7 +35,7 @@ export function eventBody(event: EventsTable, region: string): string {
     source: event.source,
     account: event.account_id,
     time: new Date(Number(event.created_at)).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region,
+    region: event.region,
     resources: JSON.parse(event.resources),
     detail: JSON.parse(event.detail),
   });
@@ -66,7 +68,7 @@ export class WebhookDelivery {
       const response = await fetch(event.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'bosun-events/1' },
-        body: eventBody(event, this.options.region),
+        body: eventBody(event),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
       });
       await response.arrayBuffer().catch(() => undefined);

@@ -4,6 +4,7 @@ import { isAwsError } from '@bosun/protocol';
 import { adminCreateUser } from '../accounts/admin.ts';
 import { getUser } from '../accounts/identity-store.ts';
 import { userPrincipal, type Principal } from '../accounts/principal.ts';
+import { handlerCheck } from '../api/authorize.ts';
 import { fixtures } from '../testing/fixtures.ts';
 import { storeTargets, type TestStore } from '../testing/stores.ts';
 import { PolicyAuthorizer } from './authorizer.ts';
@@ -76,6 +77,19 @@ for (const target of storeTargets) {
       await assert.rejects(Promise.resolve(authz.authorize(hugo, [read('home/ivan/a')], request('10.0.0.1'))), denied);
       await authz.authorize(ivan, [read('home/ivan/a')], request('10.0.0.1'));
       await assert.rejects(Promise.resolve(authz.authorize(ivan, [read('home/hugo/a')], request('10.0.0.1'))), denied);
+    });
+
+    test('aws:RequestedRegion is the region the request is signed for', async () => {
+      const jane = await user('jane');
+      await putInlinePolicy(store.db, { accountId: ACCOUNT, entityType: 'user', entityName: 'jane', policyName: 'p', document: policy({ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } }) });
+      const authz = new PolicyAuthorizer({ db: store.db, now: () => T0 });
+      const inRegion = (region: string) => ({ ...request('10.0.0.1'), region });
+      const euParameter = { action: 'ssm:GetParameter', resource: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/x` };
+      await authz.authorize(jane, [euParameter], inRegion('eu-west-1'));
+      await assert.rejects(Promise.resolve(authz.authorize(jane, [read('x')], inRegion('us-east-1'))), denied);
+      // A check a handler makes on what it found sees the request's region too.
+      await authz.authorize(jane, [euParameter], handlerCheck({ now: T0, region: 'eu-west-1', sourceIp: '10.0.0.1' }));
+      await assert.rejects(Promise.resolve(authz.authorize(jane, [read('x')], handlerCheck({ now: T0, region: 'us-east-1' }))), denied);
     });
   });
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import { awsError, formatArn, parseArn } from '@bosun/protocol';
+import { awsError, formatArn, parseArn, partitionOf, type Scope } from '@bosun/protocol';
 import type { Principal } from '../accounts/principal.ts';
-import type { Authorizer } from '../api/authorize.ts';
+import { handlerCheck, type Authorizer } from '../api/authorize.ts';
 import { seal, unseal, type RootKey } from '../crypto/root-key.ts';
 import type { Db } from '../store/store.ts';
 import type { KmsKeysTable } from '../store/schema.ts';
@@ -11,6 +11,10 @@ import { addKeyVersion, getAlias, getKey, getKeyVersion, insertAlias, insertKey 
 export interface KeyServiceOptions {
   readonly db: Db;
   readonly rootKey: RootKey;
+  /**
+   * The server's configured region. Unused: every call names its own region (KeyCaller, Scope);
+   * kept so that the server's wiring stays as it is.
+   */
   readonly region: string;
   readonly authorize: Authorizer;
   /**
@@ -20,10 +24,26 @@ export interface KeyServiceOptions {
   readonly cacheMs?: number;
 }
 
-/** Who asks, and when: KMS checks permissions on the key it resolves, as AWS does. */
+/**
+ * Who asks, when, and in which region (the one the request is signed for): KMS checks
+ * permissions on the key it resolves, as AWS does, and finds keys only in the caller's account
+ * and region.
+ */
 export interface KeyCaller {
   readonly principal: Principal;
   readonly now: number;
+  readonly region: string;
+  /** The request's source address, for aws:SourceIp in the checks made on a resolved key. */
+  readonly sourceIp?: string;
+}
+
+export function scopeOf(caller: KeyCaller): Scope {
+  return { accountId: caller.principal.accountId, region: caller.region };
+}
+
+/** Where a key or alias row lives. */
+export function rowScope(row: { account_id: string; region: string }): Scope {
+  return { accountId: row.account_id, region: row.region };
 }
 
 export interface ResolvedKey {
@@ -58,19 +78,19 @@ export class KeyService {
     this.cacheMs = options.cacheMs ?? 1000;
   }
 
-  keyArn(accountId: string, keyId: string): string {
-    return formatArn({ service: 'kms', region: this.options.region, accountId, resource: `key/${keyId}` });
+  keyArn(scope: Scope, keyId: string): string {
+    return formatArn({ service: 'kms', region: scope.region, accountId: scope.accountId, resource: `key/${keyId}` });
   }
 
-  aliasArn(accountId: string, aliasName: string): string {
-    return formatArn({ service: 'kms', region: this.options.region, accountId, resource: aliasName });
+  aliasArn(scope: Scope, aliasName: string): string {
+    return formatArn({ service: 'kms', region: scope.region, accountId: scope.accountId, resource: aliasName });
   }
 
   /** The ARN a permission names for a key identifier as given (before it is resolved). */
-  declaredArn(accountId: string, keyIdentifier: string): string {
+  declaredArn(scope: Scope, keyIdentifier: string): string {
     if (keyIdentifier.startsWith('arn:')) return keyIdentifier;
-    if (keyIdentifier.startsWith('alias/')) return this.aliasArn(accountId, keyIdentifier);
-    return this.keyArn(accountId, keyIdentifier);
+    if (keyIdentifier.startsWith('alias/')) return this.aliasArn(scope, keyIdentifier);
+    return this.keyArn(scope, keyIdentifier);
   }
 
   forget(keyId: string): void {
@@ -78,85 +98,78 @@ export class KeyService {
     for (const [name, entry] of this.aliases) if (entry.keyId === keyId) this.aliases.delete(name);
   }
 
-  forgetAlias(accountId: string, aliasName: string): void {
-    this.aliases.delete(`${accountId}/${aliasName}`);
+  forgetAlias(scope: Scope, aliasName: string): void {
+    this.aliases.delete(aliasCacheKey(scope, aliasName));
   }
 
   /**
    * Finds the key an identifier names (key id, key ARN, alias name, alias ARN) in the caller's
-   * account. A pending-deletion key past its date is gone. Throws NotFoundException.
+   * account and region. A pending-deletion key past its date is gone. Throws NotFoundException.
    */
-  async resolve(accountId: string, identifier: string, now: number): Promise<ResolvedKey> {
-    let account = accountId;
-    let name = identifier;
-    if (identifier.startsWith('arn:')) {
-      const arn = parseArn(identifier);
-      if (!arn || arn.service !== 'kms' || !(arn.resource.startsWith('key/') || arn.resource.startsWith('alias/'))) {
-        throw awsError('NotFoundException', `Invalid arn ${identifier}`);
-      }
-      if (arn.region !== this.options.region || arn.accountId !== accountId) throw notFound(identifier);
-      account = arn.accountId;
-      name = arn.resource;
-    }
+  async resolve(scope: Scope, identifier: string, now: number): Promise<ResolvedKey> {
+    const name = identifier.startsWith('arn:') ? resourceOfArn(scope, identifier) : identifier;
     let keyId: string;
     if (name.startsWith('alias/')) {
-      const target = await this.aliasTarget(account, name, now);
-      if (!target) throw awsError('NotFoundException', `Alias ${this.aliasArn(account, name)} is not found.`);
+      const target = await this.aliasTarget(scope, name, now);
+      if (!target) throw awsError('NotFoundException', `Alias ${this.aliasArn(scope, name)} is not found.`);
       keyId = target;
     } else {
       keyId = name.startsWith('key/') ? name.slice(4) : name;
       if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(keyId)) throw awsError('NotFoundException', `Invalid keyId ${identifier}`);
     }
-    const row = await this.row(account, keyId, now);
-    if (!row) throw notFound(this.keyArn(account, keyId));
-    return { row, arn: this.keyArn(account, keyId) };
+    const row = await this.row(scope, keyId, now);
+    if (!row) throw notFound(this.keyArn(scope, keyId));
+    return { row, arn: this.keyArn(scope, keyId) };
   }
 
   /** The key row, with automatic rotation applied when it is due. */
-  private async row(accountId: string, keyId: string, now: number): Promise<KmsKeysTable | undefined> {
+  private async row(scope: Scope, keyId: string, now: number): Promise<KmsKeysTable | undefined> {
     const cached = this.rows.get(keyId);
-    let row = cached && cached.until > now && cached.row.account_id === accountId ? cached.row : undefined;
+    let row = cached && cached.until > now && inScope(cached.row, scope) ? cached.row : undefined;
     if (!row) {
-      row = await getKey(this.options.db, accountId, keyId);
+      row = await getKey(this.options.db, scope, keyId);
       if (!row) return undefined;
       this.rows.set(keyId, { row, until: now + this.cacheMs });
     }
     if (row.key_state === 'PendingDeletion' && row.deletion_at !== null && Number(row.deletion_at) <= now) return undefined;
     if (row.rotation_enabled === 1 && row.key_state === 'Enabled' && row.next_rotation_at !== null && Number(row.next_rotation_at) <= now) {
       await this.rotate(row, now, 'AUTOMATIC');
-      return this.reload(accountId, keyId, now);
+      return this.reload(scope, keyId, now);
     }
     return row;
   }
 
-  async reload(accountId: string, keyId: string, now: number): Promise<KmsKeysTable | undefined> {
+  async reload(scope: Scope, keyId: string, now: number): Promise<KmsKeysTable | undefined> {
     this.rows.delete(keyId);
-    const row = await getKey(this.options.db, accountId, keyId);
+    const row = await getKey(this.options.db, scope, keyId);
     if (row) this.rows.set(keyId, { row, until: now + this.cacheMs });
     return row;
   }
 
-  private async aliasTarget(accountId: string, aliasName: string, now: number): Promise<string | undefined> {
-    const cacheKey = `${accountId}/${aliasName}`;
+  private async aliasTarget(scope: Scope, aliasName: string, now: number): Promise<string | undefined> {
+    const cacheKey = aliasCacheKey(scope, aliasName);
     const cached = this.aliases.get(cacheKey);
     if (cached && cached.until > now) return cached.keyId;
-    const alias = await getAlias(this.options.db, accountId, aliasName);
+    const alias = await getAlias(this.options.db, scope, aliasName);
     if (!alias) {
-      if (MANAGED_KEY_DESCRIPTIONS[aliasName]) return this.createManagedKey(accountId, aliasName, now);
+      if (MANAGED_KEY_DESCRIPTIONS[aliasName]) return this.createManagedKey(scope, aliasName, now);
       return undefined;
     }
     this.aliases.set(cacheKey, { keyId: alias.target_key_id, until: now + this.cacheMs });
     return alias.target_key_id;
   }
 
-  /** Creates an AWS managed key (alias/aws/ssm…) the first time it is used; concurrent first uses share one. */
-  private createManagedKey(accountId: string, aliasName: string, now: number): Promise<string> {
-    const cacheKey = `${accountId}/${aliasName}`;
+  /**
+   * Creates an AWS managed key (alias/aws/ssm…) the first time it is used in an account and
+   * region, as AWS does; concurrent first uses share one.
+   */
+  private createManagedKey(scope: Scope, aliasName: string, now: number): Promise<string> {
+    const cacheKey = aliasCacheKey(scope, aliasName);
     let pending = this.creatingManaged.get(cacheKey);
     if (!pending) {
       pending = (async () => {
         const keyId = crypto.randomUUID();
-        const { key, version } = this.newKeyRows({ accountId, keyId, now, description: MANAGED_KEY_DESCRIPTIONS[aliasName], keyManager: 'AWS' });
+        const { key, version } = this.newKeyRows({ scope, keyId, now, description: MANAGED_KEY_DESCRIPTIONS[aliasName], keyManager: 'AWS' });
         // AWS managed keys rotate every year, and the rotation cannot be turned off.
         key.rotation_enabled = 1;
         key.rotation_period_days = DEFAULT_ROTATION_DAYS;
@@ -164,14 +177,14 @@ export class KeyService {
         await this.options.db.transaction().execute(async (tx) => {
           await tx.insertInto('kms_keys').values(key).execute();
           await tx.insertInto('kms_key_versions').values(version).execute();
-          const inserted = await insertAlias(tx, { account_id: accountId, alias_name: aliasName, target_key_id: keyId, created_at: now, updated_at: now });
+          const inserted = await insertAlias(tx, { account_id: scope.accountId, region: scope.region, alias_name: aliasName, target_key_id: keyId, created_at: now, updated_at: now });
           if (!inserted) throw new ManagedKeyRace();
         });
         return keyId;
       })().catch(async (error) => {
         // Another replica created it between our read and our insert: use theirs.
         if (!(error instanceof ManagedKeyRace) && !isUniqueViolation(error)) throw error;
-        const alias = await getAlias(this.options.db, accountId, aliasName);
+        const alias = await getAlias(this.options.db, scope, aliasName);
         if (!alias) throw error;
         return alias.target_key_id;
       }).finally(() => this.creatingManaged.delete(cacheKey));
@@ -180,10 +193,11 @@ export class KeyService {
     return pending;
   }
 
-  newKeyRows(input: { accountId: string; keyId: string; now: number; description: string; keyManager: 'CUSTOMER' | 'AWS'; tags?: string }) {
+  newKeyRows(input: { scope: Scope; keyId: string; now: number; description: string; keyManager: 'CUSTOMER' | 'AWS'; tags?: string }) {
     const key: KmsKeysTable = {
       key_id: input.keyId,
-      account_id: input.accountId,
+      account_id: input.scope.accountId,
+      region: input.scope.region,
       description: input.description,
       key_usage: 'ENCRYPT_DECRYPT',
       key_spec: 'SYMMETRIC_DEFAULT',
@@ -202,7 +216,7 @@ export class KeyService {
     return { key, version: { key_id: input.keyId, version: 1, material_sealed: this.sealMaterial(input.keyId, 1, crypto.randomBytes(32)), created_at: input.now, reason: 'CREATE' } };
   }
 
-  async createKey(input: { accountId: string; keyId: string; now: number; description: string; tags: string }): Promise<KmsKeysTable> {
+  async createKey(input: { scope: Scope; keyId: string; now: number; description: string; tags: string }): Promise<KmsKeysTable> {
     const { key, version } = this.newKeyRows({ ...input, keyManager: 'CUSTOMER' });
     await insertKey(this.options.db, key, version);
     return key;
@@ -213,7 +227,7 @@ export class KeyService {
     const next = row.current_version + 1;
     const changes: Partial<KmsKeysTable> = {};
     if (row.rotation_enabled === 1 && reason === 'AUTOMATIC') changes.next_rotation_at = now + (row.rotation_period_days ?? DEFAULT_ROTATION_DAYS) * DAY;
-    await addKeyVersion(this.options.db, row.account_id, {
+    await addKeyVersion(this.options.db, rowScope(row), {
       key_id: row.key_id, version: next, material_sealed: this.sealMaterial(row.key_id, next, crypto.randomBytes(32)), created_at: now, reason,
     }, changes);
     this.forget(row.key_id);
@@ -241,8 +255,13 @@ export class KeyService {
     if (key.row.key_state === 'PendingDeletion') throw awsError('KMSInvalidStateException', `${key.arn} is pending deletion.`);
   }
 
+  /** Checks `action` on a resolved key with the request's facts, so that aws:RequestedRegion is the caller's region. */
   async authorize(caller: KeyCaller, action: string, key: ResolvedKey): Promise<void> {
-    await this.options.authorize(caller.principal, [{ action, resource: key.arn }]);
+    await this.authorizeOn(caller, action, key.arn);
+  }
+
+  private async authorizeOn(caller: KeyCaller, action: string, resource: string): Promise<void> {
+    await this.options.authorize(caller.principal, [{ action, resource }], handlerCheck(caller));
   }
 
   /** Encrypt under the key's current material. */
@@ -254,25 +273,26 @@ export class KeyService {
   }
 
   /**
-   * Decrypts a blob: finds its key in the caller's account (`expectedKey`, when given, must be
-   * that key: IncorrectKeyException), checks `kms:Decrypt` on it, and opens it.
+   * Decrypts a blob: finds its key in the caller's account and region (`expectedKey`, when
+   * given, must be that key: IncorrectKeyException), checks `kms:Decrypt` on it, and opens it.
+   * A blob made in another region names a key this region does not have: InvalidCiphertextException, as on AWS.
    */
   async decrypt(caller: KeyCaller, blob: Uint8Array, context: Record<string, string> | undefined, expectedKey?: string, options: ViaService = {}): Promise<{ plaintext: Buffer; key: ResolvedKey }> {
     const header = readBlobHeader(blob);
     if (!header) throw invalidCiphertext();
-    const accountId = caller.principal.accountId;
-    if (header.accountId !== accountId) {
-      await this.options.authorize(caller.principal, [{ action: 'kms:Decrypt', resource: this.keyArn(header.accountId, header.keyId) }]);
+    const scope = scopeOf(caller);
+    if (header.accountId !== scope.accountId) {
+      await this.authorizeOn(caller, 'kms:Decrypt', this.keyArn({ accountId: header.accountId, region: scope.region }, header.keyId));
       throw invalidCiphertext();
     }
     let key: ResolvedKey;
     try {
-      key = await this.resolve(accountId, header.keyId, caller.now);
+      key = await this.resolve(scope, header.keyId, caller.now);
     } catch {
       throw invalidCiphertext();
     }
     if (expectedKey !== undefined) {
-      const expected = await this.resolve(accountId, expectedKey, caller.now);
+      const expected = await this.resolve(scope, expectedKey, caller.now);
       if (expected.row.key_id !== key.row.key_id) {
         throw awsError('IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.');
       }
@@ -303,7 +323,7 @@ export class KeyService {
    * the value under the data key, both bound to `context`. The caller needs kms:GenerateDataKey.
    */
   async sealValue(caller: KeyCaller, keyIdentifier: string, plaintext: string, context: Record<string, string>): Promise<{ envelope: string; key: ResolvedKey }> {
-    const key = await this.resolve(caller.principal.accountId, keyIdentifier, caller.now);
+    const key = await this.resolve(scopeOf(caller), keyIdentifier, caller.now);
     // An AWS managed key's policy allows every principal of the account through the service that owns it.
     if (key.row.key_manager !== 'AWS') await this.authorize(caller, 'kms:GenerateDataKey', key);
     const dataKey = await this.generateDataKey(key, 32, context);
@@ -349,6 +369,29 @@ class ManagedKeyRace extends Error {}
 function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string };
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function aliasCacheKey(scope: Scope, aliasName: string): string {
+  return `${scope.accountId}/${scope.region}/${aliasName}`;
+}
+
+function inScope(row: KmsKeysTable, scope: Scope): boolean {
+  return row.account_id === scope.accountId && row.region === scope.region;
+}
+
+/**
+ * The key or alias resource (`key/…`, `alias/…`) a KMS ARN names in the caller's scope. An ARN of
+ * another region is refused as AWS refuses it ("Invalid arn eu-west-1"); of another account, the
+ * key is not found.
+ */
+function resourceOfArn(scope: Scope, identifier: string): string {
+  const arn = parseArn(identifier);
+  if (!arn || arn.service !== 'kms' || !(arn.resource.startsWith('key/') || arn.resource.startsWith('alias/')) || arn.partition !== partitionOf(arn.region)) {
+    throw awsError('NotFoundException', `Invalid arn ${identifier}`);
+  }
+  if (arn.region !== scope.region) throw awsError('NotFoundException', `Invalid arn ${arn.region}`);
+  if (arn.accountId !== scope.accountId) throw notFound(identifier);
+  return arn.resource;
 }
 
 function notFound(arn: string) {

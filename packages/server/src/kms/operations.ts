@@ -4,7 +4,7 @@ import { defineOperation, type CallContext, type Operation } from '../api/operat
 import type { AuditResource } from '../audit/record.ts';
 import type { Db } from '../store/store.ts';
 import type { KmsKeysTable } from '../store/schema.ts';
-import { DEFAULT_ROTATION_DAYS, type KeyService, type ResolvedKey } from './key-service.ts';
+import { DEFAULT_ROTATION_DAYS, rowScope, type KeyCaller, type KeyService, type ResolvedKey } from './key-service.ts';
 import { deleteAlias, getAlias, insertAlias, listAliases, listKeys, updateAlias, updateKey } from './key-store.ts';
 
 export interface KmsDeps {
@@ -17,19 +17,19 @@ const DAY = 24 * 60 * 60 * 1000;
 /** The KMS operations (TrentService.*) Bosun answers: symmetric keys, aliases, rotation, deletion, tags. */
 export function kmsOperations(deps: KmsDeps): Operation[] {
   const { db, keys } = deps;
-  const caller = (ctx: CallContext) => ({ principal: ctx.principal, now: ctx.now });
+  const caller = (ctx: CallContext): KeyCaller => ({ principal: ctx.principal, now: ctx.now, region: ctx.region, sourceIp: ctx.sourceIp });
 
   /** Resolves the key a call names and checks the call's action on the key itself (an alias resolves first). */
   async function keyFor(ctx: CallContext, identifier: string, action: string): Promise<ResolvedKey> {
-    const key = await keys.resolve(ctx.principal.accountId, identifier, ctx.now);
+    const key = await keys.resolve(ctx.scope, identifier, ctx.now);
     await keys.authorize(caller(ctx), action, key);
     return key;
   }
 
   const onKey = (action: string) => (ctx: CallContext, input: { KeyId: string }) =>
-    [{ action, resource: keys.declaredArn(ctx.principal.accountId, input.KeyId) }];
+    [{ action, resource: keys.declaredArn(ctx.scope, input.KeyId) }];
   const keyResource = (ctx: CallContext, input: { KeyId?: string }): AuditResource[] =>
-    input.KeyId ? [{ type: 'AWS::KMS::Key', name: input.KeyId, arn: keys.declaredArn(ctx.principal.accountId, input.KeyId) }] : [];
+    input.KeyId ? [{ type: 'AWS::KMS::Key', name: input.KeyId, arn: keys.declaredArn(ctx.scope, input.KeyId) }] : [];
 
   function metadata(row: KmsKeysTable, arn: string): kms.KeyMetadata {
     return {
@@ -52,7 +52,7 @@ export function kmsOperations(deps: KmsDeps): Operation[] {
   }
 
   async function changeKey(ctx: CallContext, key: ResolvedKey, changes: Partial<KmsKeysTable>): Promise<void> {
-    await updateKey(db, ctx.principal.accountId, key.row.key_id, changes);
+    await updateKey(db, ctx.scope, key.row.key_id, changes);
     keys.forget(key.row.key_id);
   }
 
@@ -102,8 +102,8 @@ export function kmsOperations(deps: KmsDeps): Operation[] {
           throw awsError('UnsupportedOperationException', 'Bosun creates keys with Origin AWS_KMS in its own key store only (no imported material, custom key stores or multi-Region keys).');
         }
         checkTags(input.Tags);
-        const row = await keys.createKey({ accountId: ctx.principal.accountId, keyId: crypto.randomUUID(), now: ctx.now, description: input.Description ?? '', tags: JSON.stringify(input.Tags ?? []) });
-        return { KeyMetadata: metadata(row, keys.keyArn(row.account_id, row.key_id)) };
+        const row = await keys.createKey({ scope: ctx.scope, keyId: crypto.randomUUID(), now: ctx.now, description: input.Description ?? '', tags: JSON.stringify(input.Tags ?? []) });
+        return { KeyMetadata: metadata(row, keys.keyArn(rowScope(row), row.key_id)) };
       },
     }),
     defineOperation<kms.DescribeKeyRequest, kms.DescribeKeyResponse>({
@@ -118,11 +118,11 @@ export function kmsOperations(deps: KmsDeps): Operation[] {
       permissions: () => [{ action: 'kms:ListKeys', resource: '*' }],
       async handle(ctx, input) {
         const limit = input.Limit ?? 100;
-        const rows = await listKeys(db, ctx.principal.accountId, { after: decodeMarker(input.Marker), limit: limit + 1 });
+        const rows = await listKeys(db, ctx.scope, { after: decodeMarker(input.Marker), limit: limit + 1 });
         const page = rows.slice(0, limit);
         const truncated = rows.length > limit;
         return {
-          Keys: page.map((r) => ({ KeyId: r.key_id, KeyArn: keys.keyArn(r.account_id, r.key_id) })),
+          Keys: page.map((r) => ({ KeyId: r.key_id, KeyArn: keys.keyArn(rowScope(r), r.key_id) })),
           Truncated: truncated,
           ...(truncated ? { NextMarker: encodeMarker(page[page.length - 1].key_id) } : {}),
         };
@@ -131,45 +131,45 @@ export function kmsOperations(deps: KmsDeps): Operation[] {
     defineOperation<kms.CreateAliasRequest, Record<string, never>>({
       service: 'kms', name: 'CreateAlias', readOnly: false,
       permissions: (ctx, input) => [
-        { action: 'kms:CreateAlias', resource: keys.aliasArn(ctx.principal.accountId, input.AliasName) },
-        { action: 'kms:CreateAlias', resource: keys.declaredArn(ctx.principal.accountId, input.TargetKeyId) },
+        { action: 'kms:CreateAlias', resource: keys.aliasArn(ctx.scope, input.AliasName) },
+        { action: 'kms:CreateAlias', resource: keys.declaredArn(ctx.scope, input.TargetKeyId) },
       ],
-      resources: (ctx, input) => [{ type: 'AWS::KMS::Alias', name: input.AliasName, arn: keys.aliasArn(ctx.principal.accountId, input.AliasName) }],
+      resources: (ctx, input) => [{ type: 'AWS::KMS::Alias', name: input.AliasName, arn: keys.aliasArn(ctx.scope, input.AliasName) }],
       async handle(ctx, input) {
         checkAliasName(input.AliasName);
         const key = await aliasTarget(ctx, input.TargetKeyId, 'kms:CreateAlias');
-        const created = await insertAlias(db, { account_id: ctx.principal.accountId, alias_name: input.AliasName, target_key_id: key.row.key_id, created_at: ctx.now, updated_at: ctx.now });
-        if (!created) throw awsError('AlreadyExistsException', `An alias with the name ${keys.aliasArn(ctx.principal.accountId, input.AliasName)} already exists`);
+        const created = await insertAlias(db, { account_id: ctx.scope.accountId, region: ctx.region, alias_name: input.AliasName, target_key_id: key.row.key_id, created_at: ctx.now, updated_at: ctx.now });
+        if (!created) throw awsError('AlreadyExistsException', `An alias with the name ${keys.aliasArn(ctx.scope, input.AliasName)} already exists`);
         return {};
       },
     }),
     defineOperation<kms.UpdateAliasRequest, Record<string, never>>({
       service: 'kms', name: 'UpdateAlias', readOnly: false,
       permissions: (ctx, input) => [
-        { action: 'kms:UpdateAlias', resource: keys.aliasArn(ctx.principal.accountId, input.AliasName) },
-        { action: 'kms:UpdateAlias', resource: keys.declaredArn(ctx.principal.accountId, input.TargetKeyId) },
+        { action: 'kms:UpdateAlias', resource: keys.aliasArn(ctx.scope, input.AliasName) },
+        { action: 'kms:UpdateAlias', resource: keys.declaredArn(ctx.scope, input.TargetKeyId) },
       ],
-      resources: (ctx, input) => [{ type: 'AWS::KMS::Alias', name: input.AliasName, arn: keys.aliasArn(ctx.principal.accountId, input.AliasName) }],
+      resources: (ctx, input) => [{ type: 'AWS::KMS::Alias', name: input.AliasName, arn: keys.aliasArn(ctx.scope, input.AliasName) }],
       async handle(ctx, input) {
         checkAliasName(input.AliasName);
         const key = await aliasTarget(ctx, input.TargetKeyId, 'kms:UpdateAlias');
-        const updated = await updateAlias(db, ctx.principal.accountId, input.AliasName, key.row.key_id, ctx.now);
-        if (!updated) throw awsError('NotFoundException', `Alias ${keys.aliasArn(ctx.principal.accountId, input.AliasName)} is not found.`);
-        keys.forgetAlias(ctx.principal.accountId, input.AliasName);
+        const updated = await updateAlias(db, ctx.scope, input.AliasName, key.row.key_id, ctx.now);
+        if (!updated) throw awsError('NotFoundException', `Alias ${keys.aliasArn(ctx.scope, input.AliasName)} is not found.`);
+        keys.forgetAlias(ctx.scope, input.AliasName);
         return {};
       },
     }),
     defineOperation<kms.DeleteAliasRequest, Record<string, never>>({
       service: 'kms', name: 'DeleteAlias', readOnly: false,
-      permissions: (ctx, input) => [{ action: 'kms:DeleteAlias', resource: keys.aliasArn(ctx.principal.accountId, input.AliasName) }],
-      resources: (ctx, input) => [{ type: 'AWS::KMS::Alias', name: input.AliasName, arn: keys.aliasArn(ctx.principal.accountId, input.AliasName) }],
+      permissions: (ctx, input) => [{ action: 'kms:DeleteAlias', resource: keys.aliasArn(ctx.scope, input.AliasName) }],
+      resources: (ctx, input) => [{ type: 'AWS::KMS::Alias', name: input.AliasName, arn: keys.aliasArn(ctx.scope, input.AliasName) }],
       async handle(ctx, input) {
         checkAliasName(input.AliasName);
-        const alias = await getAlias(db, ctx.principal.accountId, input.AliasName);
-        if (!alias) throw awsError('NotFoundException', `Alias ${keys.aliasArn(ctx.principal.accountId, input.AliasName)} is not found.`);
-        await keys.authorize(caller(ctx), 'kms:DeleteAlias', { row: (await keys.resolve(ctx.principal.accountId, alias.target_key_id, ctx.now)).row, arn: keys.keyArn(ctx.principal.accountId, alias.target_key_id) });
-        await deleteAlias(db, ctx.principal.accountId, input.AliasName);
-        keys.forgetAlias(ctx.principal.accountId, input.AliasName);
+        const alias = await getAlias(db, ctx.scope, input.AliasName);
+        if (!alias) throw awsError('NotFoundException', `Alias ${keys.aliasArn(ctx.scope, input.AliasName)} is not found.`);
+        await keys.authorize(caller(ctx), 'kms:DeleteAlias', { row: (await keys.resolve(ctx.scope, alias.target_key_id, ctx.now)).row, arn: keys.keyArn(ctx.scope, alias.target_key_id) });
+        await deleteAlias(db, ctx.scope, input.AliasName);
+        keys.forgetAlias(ctx.scope, input.AliasName);
         return {};
       },
     }),
@@ -177,15 +177,15 @@ export function kmsOperations(deps: KmsDeps): Operation[] {
       service: 'kms', name: 'ListAliases', readOnly: true,
       permissions: () => [{ action: 'kms:ListAliases', resource: '*' }],
       async handle(ctx, input) {
-        const keyId = input.KeyId ? (await keys.resolve(ctx.principal.accountId, input.KeyId, ctx.now)).row.key_id : undefined;
+        const keyId = input.KeyId ? (await keys.resolve(ctx.scope, input.KeyId, ctx.now)).row.key_id : undefined;
         // AWS's documented default for ListAliases (ListKeys': 100).
         const limit = input.Limit ?? 50;
-        const rows = await listAliases(db, ctx.principal.accountId, { keyId, after: decodeMarker(input.Marker), limit: limit + 1 });
+        const rows = await listAliases(db, ctx.scope, { keyId, after: decodeMarker(input.Marker), limit: limit + 1 });
         const page = rows.slice(0, limit);
         const truncated = rows.length > limit;
         return {
           Aliases: page.map((a) => ({
-            AliasName: a.alias_name, AliasArn: keys.aliasArn(a.account_id, a.alias_name), TargetKeyId: a.target_key_id,
+            AliasName: a.alias_name, AliasArn: keys.aliasArn(rowScope(a), a.alias_name), TargetKeyId: a.target_key_id,
             CreationDate: new Date(Number(a.created_at)), LastUpdatedDate: new Date(Number(a.updated_at)),
           })),
           Truncated: truncated,
@@ -204,7 +204,7 @@ export function kmsOperations(deps: KmsDeps): Operation[] {
     defineOperation<kms.DecryptRequest, kms.DecryptResponse>({
       service: 'kms', name: 'Decrypt', readOnly: true,
       // The key is named by the ciphertext itself; Decrypt checks kms:Decrypt on it once it is read.
-      permissions: (ctx, input) => [{ action: 'kms:Decrypt', resource: input.KeyId ? keys.declaredArn(ctx.principal.accountId, input.KeyId) : '*' }],
+      permissions: (ctx, input) => [{ action: 'kms:Decrypt', resource: input.KeyId ? keys.declaredArn(ctx.scope, input.KeyId) : '*' }],
       resources: keyResource,
       async handle(ctx, input) {
         if (!input.CiphertextBlob) throw awsError('ValidationException', "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null");
@@ -215,8 +215,8 @@ export function kmsOperations(deps: KmsDeps): Operation[] {
     defineOperation<kms.ReEncryptRequest, kms.ReEncryptResponse>({
       service: 'kms', name: 'ReEncrypt', readOnly: true,
       permissions: (ctx, input) => [
-        { action: 'kms:ReEncryptFrom', resource: input.SourceKeyId ? keys.declaredArn(ctx.principal.accountId, input.SourceKeyId) : '*' },
-        { action: 'kms:ReEncryptTo', resource: keys.declaredArn(ctx.principal.accountId, input.DestinationKeyId) },
+        { action: 'kms:ReEncryptFrom', resource: input.SourceKeyId ? keys.declaredArn(ctx.scope, input.SourceKeyId) : '*' },
+        { action: 'kms:ReEncryptTo', resource: keys.declaredArn(ctx.scope, input.DestinationKeyId) },
       ],
       async handle(ctx, input) {
         if (!input.CiphertextBlob) throw awsError('ValidationException', "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null");

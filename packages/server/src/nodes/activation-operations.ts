@@ -37,6 +37,7 @@ export function activationOperations(deps: ActivationDeps): Operation[] {
         await insertActivation(db, {
           activation_id: activationId,
           account_id: ctx.principal.accountId,
+          region: ctx.region,
           code_hash: hashActivationCode(code),
           description: input.Description ?? null,
           default_instance_name: input.DefaultInstanceName ?? null,
@@ -61,7 +62,7 @@ export function activationOperations(deps: ActivationDeps): Operation[] {
       async handle(ctx, input) {
         const filters = input.Filters ?? [];
         for (const f of filters) if (!f.FilterKey) throw awsError('InvalidFilter', 'The filter is not valid: FilterKey is required.');
-        const rows = (await listActivations(db, ctx.principal.accountId)).filter((row) => filters.every((f) => activationMatches(row, f)));
+        const rows = (await listActivations(db, ctx.scope)).filter((row) => filters.every((f) => activationMatches(row, f)));
         const result = page(rows, (row) => `${String(row.created_at).padStart(15, '0')}:${row.activation_id}`, { nextToken: input.NextToken, maxResults: input.MaxResults ?? 50 });
         return { ActivationList: result.items.map((row) => describeActivation(row, ctx.now)), NextToken: result.nextToken };
       },
@@ -77,7 +78,7 @@ export function activationOperations(deps: ActivationDeps): Operation[] {
           throw awsError('InvalidActivationId', 'The activation ID is not valid. Verify the you entered the correct ActivationId or ActivationCode and try again.');
         }
         // Deleting an activation does not deregister the nodes registered with it (as in AWS).
-        if (!(await deleteActivationRow(db, ctx.principal.accountId, input.ActivationId))) {
+        if (!(await deleteActivationRow(db, ctx.scope, input.ActivationId))) {
           throw awsError('InvalidActivation', `The activation ${input.ActivationId} is not valid: it does not exist or was deleted.`);
         }
         return {};

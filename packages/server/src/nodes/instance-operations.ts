@@ -3,7 +3,7 @@ import { defineOperation, type CallContext, type Operation } from '../api/operat
 import type { Db } from '../store/store.ts';
 import type { TaggableResource } from '../tags/tag-operations.ts';
 import { roleArn } from './activation-operations.ts';
-import { deregisterInstanceRow, findInstance, listInstances, setInstanceRole, setInstanceTags, type InstanceRow } from './nodes-store.ts';
+import { deregisterInstanceRow, findInstance, inScope, listInstances, setInstanceRole, setInstanceTags, type InstanceRow } from './nodes-store.ts';
 import { page } from './paging.ts';
 import { pingStatus } from './ping-status.ts';
 
@@ -26,7 +26,7 @@ export function instanceOperations(deps: InstanceDeps): Operation[] {
 
   async function ownInstance(ctx: CallContext, instanceId: string): Promise<InstanceRow> {
     const row = await findInstance(db, instanceId);
-    if (!row || row.account_id !== ctx.principal.accountId) throw awsError('InvalidInstanceId', `Instance ${instanceId} is not a managed node of this account.`);
+    if (!row || !inScope(row, ctx.scope)) throw awsError('InvalidInstanceId', `Instance ${instanceId} is not a managed node of this account in ${ctx.region}.`);
     return row;
   }
 
@@ -38,7 +38,7 @@ export function instanceOperations(deps: InstanceDeps): Operation[] {
       permissions: () => [{ action: 'ssm:DescribeInstanceInformation', resource: '*' }],
       async handle(ctx, input) {
         const match = instanceFilter(input, ctx.now, deps.connectionLostAfterMs);
-        const rows = (await listInstances(db, ctx.principal.accountId)).filter(match);
+        const rows = (await listInstances(db, ctx.scope)).filter(match);
         const result = page(rows, (row) => row.instance_id, { nextToken: input.NextToken, maxResults: input.MaxResults ?? 10 });
         return { InstanceInformationList: result.items.map((row) => describeInstance(row, ctx.now, deps.connectionLostAfterMs)), NextToken: result.nextToken };
       },
@@ -51,7 +51,7 @@ export function instanceOperations(deps: InstanceDeps): Operation[] {
       resources: (ctx, input) => [{ type: 'AWS::SSM::ManagedInstance', name: input.InstanceId, arn: instanceArn(ctx, input.InstanceId) }],
       async handle(ctx, input) {
         await ownInstance(ctx, input.InstanceId);
-        if (!(await deregisterInstanceRow(db, ctx.principal.accountId, input.InstanceId, ctx.now))) {
+        if (!(await deregisterInstanceRow(db, ctx.scope, input.InstanceId, ctx.now))) {
           throw awsError('InvalidInstanceId', `Instance ${input.InstanceId} is already deregistered.`);
         }
         await deps.onDeregistered(ctx.principal.accountId, input.InstanceId);
@@ -70,7 +70,7 @@ export function instanceOperations(deps: InstanceDeps): Operation[] {
       async handle(ctx, input) {
         await ownInstance(ctx, input.InstanceId);
         // The node's current credentials keep the old role until they are renewed.
-        if (!(await setInstanceRole(db, ctx.principal.accountId, input.InstanceId, input.IamRole))) {
+        if (!(await setInstanceRole(db, ctx.scope, input.InstanceId, input.IamRole))) {
           throw awsError('InvalidInstanceId', `Instance ${input.InstanceId} is deregistered.`);
         }
         return {};
@@ -88,10 +88,10 @@ export function managedInstanceTags(db: Db): TaggableResource {
     arn: instanceArn,
     async read(ctx, resourceId) {
       const row = await findInstance(db, resourceId);
-      return row && row.account_id === ctx.principal.accountId ? (JSON.parse(row.tags) as ssm.Tag[]) : undefined;
+      return row && inScope(row, ctx.scope) ? (JSON.parse(row.tags) as ssm.Tag[]) : undefined;
     },
-    async write(_ctx, resourceId, tags) {
-      await setInstanceTags(db, resourceId, JSON.stringify(tags));
+    async write(ctx, resourceId, tags) {
+      await setInstanceTags(db, ctx.scope, resourceId, JSON.stringify(tags));
     },
   };
 }

@@ -5,14 +5,19 @@ import { insertActivation } from './nodes-store.ts';
 
 /**
  * An activation made by the operator's own tools (not through the API), e.g. the one
- * `bosun dev` registers its local agent with. Same rules as CreateActivation.
+ * `bosun dev` registers its local agent with. Same rules as CreateActivation. `region` is the
+ * server's configured region: the local node lives there, where the operator's tools look.
  */
-export async function createLocalActivation(db: Db, input: { accountId: string; iamRole: string; defaultInstanceName?: string; now: number; ttlMs?: number }): Promise<{ activationId: string; activationCode: string }> {
+export async function createLocalActivation(
+  db: Db,
+  input: { accountId: string; region: string; iamRole: string; defaultInstanceName?: string; now: number; ttlMs?: number },
+): Promise<{ activationId: string; activationCode: string }> {
   const activationCode = newActivationCode();
   const activationId = crypto.randomUUID();
   await insertActivation(db, {
     activation_id: activationId,
     account_id: input.accountId,
+    region: input.region,
     code_hash: hashActivationCode(activationCode),
     description: 'Created by bosun dev for its local agent',
     default_instance_name: input.defaultInstanceName ?? null,

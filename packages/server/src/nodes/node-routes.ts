@@ -19,7 +19,6 @@ import { findInstance, recordHeartbeat, recordRefusal, registerInstance, touchIn
 export interface NodeRoutesOptions {
   readonly db: Db;
   readonly rootKey: RootKey;
-  readonly region: string;
   readonly hub: ChannelHub;
   readonly verify: (req: SignedRequest) => Promise<VerifiedRequest<Principal>>;
   readonly now: () => number;
@@ -28,7 +27,10 @@ export interface NodeRoutesOptions {
   readonly credentialsTtlMs: number;
 }
 
-/** Registration, credentials and the channel: Bosun's own routes, never AWS shapes. */
+/**
+ * Registration, credentials and the channel: Bosun's own routes, never AWS shapes. A node
+ * lives in its activation's region and is told that region: the agent signs every call for it.
+ */
 export function nodeRoutes(options: NodeRoutesOptions) {
   const { db, hub, logger } = options;
 
@@ -92,7 +94,7 @@ export function nodeRoutes(options: NodeRoutesOptions) {
         return refuse(reply, 400, { __type: 'InvalidActivation', message });
       }
       logger.info({ instanceId: result.row.instance_id, activationId: body.activationId }, `node ${result.row.instance_id} registered`);
-      const response: RegisterResponse = { instanceId: result.row.instance_id, accountId: result.row.account_id, region: options.region };
+      const response: RegisterResponse = { instanceId: result.row.instance_id, accountId: result.row.account_id, region: result.row.region };
       return reply.code(200).send(response);
     });
 
@@ -137,7 +139,7 @@ export function nodeRoutes(options: NodeRoutesOptions) {
         secretAccessKey: credentials.secretAccessKey,
         sessionToken: credentials.sessionToken,
         expiration: credentials.expiration.getTime(),
-        region: options.region,
+        region: row.region,
         serverTime: now,
       };
       return reply.code(200).header('cache-control', 'no-store').send(response);

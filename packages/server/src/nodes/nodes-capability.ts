@@ -35,6 +35,7 @@ export interface NodesCapability {
 export function nodesCapability(deps: {
   db: Db;
   rootKey: RootKey;
+  /** The server's configured region. Unused: a node lives in its activation's region, an activation in its request's. */
   region: string;
   keyRing: KeyRing;
   verify: (req: SignedRequest) => Promise<VerifiedRequest<Principal>>;

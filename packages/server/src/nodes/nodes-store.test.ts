@@ -1,13 +1,19 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { storeTargets } from '../testing/stores.ts';
-import { ackMessage, ackMessages, enqueueMessage, findInstance, insertActivation, pendingMessages, recordHeartbeat, recordRefusal, registerInstance, type ActivationRow } from './nodes-store.ts';
+import {
+  ackMessage, ackMessages, deleteActivationRow, deregisterInstanceRow, enqueueMessage, findInstance, insertActivation, listActivations, listInstances, pendingMessages,
+  recordHeartbeat, recordRefusal, registerInstance, setInstanceRole, setInstanceTags, type ActivationRow,
+} from './nodes-store.ts';
 
 const NOW = 1_800_000_000_000;
+const ACCOUNT = '123456789012';
+const US = { accountId: ACCOUNT, region: 'us-east-1' };
+const EU = { accountId: ACCOUNT, region: 'eu-west-1' };
 
 function activation(overrides: Partial<ActivationRow> = {}): ActivationRow {
   return {
-    activation_id: '11111111-2222-3333-4444-555555555555', account_id: '123456789012', code_hash: 'h', description: null, default_instance_name: 'web',
+    activation_id: '11111111-2222-3333-4444-555555555555', account_id: ACCOUNT, region: 'us-east-1', code_hash: 'h', description: null, default_instance_name: 'web',
     iam_role: 'Role', registration_limit: 2, registrations_count: 0, expires_at: NOW + 1000, created_at: NOW, tags: '[{"Key":"a","Value":"b"}]', registration_metadata: '[]',
     ...overrides,
   };
@@ -38,6 +44,35 @@ for (const target of storeTargets) {
         assert.deepEqual(wrong.ok ? 'ok' : wrong.reason, 'not-found');
         const late = await registerInstance(store.db, { activationId: activation().activation_id, codeHash: 'h', instance: instance('mi-00000000000000005'), now: NOW + 1000 });
         assert.deepEqual(late.ok ? 'ok' : late.reason, 'expired');
+      } finally {
+        await store.destroy();
+      }
+    });
+
+    test('activations and nodes are listed per region; a node lives in its activation\'s region', async () => {
+      const store = await target.open();
+      try {
+        const euActivation = activation({ activation_id: '99999999-2222-3333-4444-555555555555', region: EU.region });
+        await insertActivation(store.db, activation());
+        await insertActivation(store.db, euActivation);
+        assert.deepEqual((await listActivations(store.db, US)).map((a) => a.activation_id), [activation().activation_id]);
+        assert.deepEqual((await listActivations(store.db, EU)).map((a) => a.activation_id), [euActivation.activation_id]);
+        const eu = await registerInstance(store.db, { activationId: euActivation.activation_id, codeHash: 'h', instance: instance('mi-00000000000000001'), now: NOW });
+        assert.equal(eu.ok && eu.row.region, EU.region);
+        await registerInstance(store.db, { activationId: activation().activation_id, codeHash: 'h', instance: instance('mi-00000000000000002'), now: NOW });
+        assert.deepEqual((await listInstances(store.db, EU)).map((r) => r.instance_id), ['mi-00000000000000001']);
+        assert.deepEqual((await listInstances(store.db, US)).map((r) => r.instance_id), ['mi-00000000000000002']);
+        assert.equal((await findInstance(store.db, 'mi-00000000000000001'))?.region, EU.region);
+
+        assert.equal(await deleteActivationRow(store.db, US, euActivation.activation_id), false, 'not in this region');
+        assert.equal(await deregisterInstanceRow(store.db, US, 'mi-00000000000000001', NOW), false);
+        assert.equal(await setInstanceRole(store.db, US, 'mi-00000000000000001', 'Other'), false);
+        await setInstanceTags(store.db, US, 'mi-00000000000000001', '[]');
+        const untouched = await findInstance(store.db, 'mi-00000000000000001');
+        assert.deepEqual([untouched?.deregistered_at, untouched?.iam_role, untouched?.tags], [null, 'Role', '[{"Key":"a","Value":"b"}]']);
+        assert.equal(await setInstanceRole(store.db, EU, 'mi-00000000000000001', 'Other'), true);
+        assert.equal(await deregisterInstanceRow(store.db, EU, 'mi-00000000000000001', NOW), true);
+        assert.equal(await deleteActivationRow(store.db, EU, euActivation.activation_id), true);
       } finally {
         await store.destroy();
       }

@@ -1,14 +1,22 @@
 import { sql } from 'kysely';
+import type { Scope } from '@bosun/protocol';
 import type { Db } from '../store/store.ts';
 import type { ActivationsTable, ChannelMessagesTable, ManagedInstancesTable } from '../store/schema.ts';
 
 /**
  * Store queries of managed nodes: activations, nodes, and the channel's outbound queue.
- * Callers pass ids and `now`; nothing here reads the clock or makes ids.
+ * Callers pass ids and `now`; nothing here reads the clock or makes ids. Activations and nodes
+ * live per account and region (a node in the region of the activation it registered with);
+ * ids are unique everywhere, so what a node itself calls finds its row by id alone.
  */
 
 export type ActivationRow = ActivationsTable;
 export type InstanceRow = ManagedInstancesTable;
+
+/** Whether a row found by its id (unique everywhere) is the caller's: its account, in its region. */
+export function inScope(row: { readonly account_id: string; readonly region: string }, scope: Scope): boolean {
+  return row.account_id === scope.accountId && row.region === scope.region;
+}
 
 export async function insertActivation(db: Db, row: ActivationRow): Promise<void> {
   await db.insertInto('activations').values(row).execute();
@@ -18,14 +26,16 @@ export async function findActivation(db: Db, activationId: string): Promise<Acti
   return db.selectFrom('activations').selectAll().where('activation_id', '=', activationId).executeTakeFirst();
 }
 
-/** An account's activations in creation order, from `afterId` (exclusive) on. */
-export async function listActivations(db: Db, accountId: string): Promise<ActivationRow[]> {
-  const rows = await db.selectFrom('activations').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('activation_id').execute();
+/** An account's activations in the region, in creation order. */
+export async function listActivations(db: Db, scope: Scope): Promise<ActivationRow[]> {
+  const rows = await db.selectFrom('activations').selectAll().where('account_id', '=', scope.accountId).where('region', '=', scope.region)
+    .orderBy('created_at').orderBy('activation_id').execute();
   return rows.map(normaliseActivation);
 }
 
-export async function deleteActivationRow(db: Db, accountId: string, activationId: string): Promise<boolean> {
-  const result = await db.deleteFrom('activations').where('account_id', '=', accountId).where('activation_id', '=', activationId).executeTakeFirst();
+export async function deleteActivationRow(db: Db, scope: Scope, activationId: string): Promise<boolean> {
+  const result = await db.deleteFrom('activations').where('account_id', '=', scope.accountId).where('region', '=', scope.region)
+    .where('activation_id', '=', activationId).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
 
@@ -33,11 +43,12 @@ export type RegistrationRefusal = 'not-found' | 'expired' | 'limit';
 
 /**
  * Registers a node with an activation in one transaction: the activation must exist, match
- * the code hash, be unexpired and below its limit; its count goes up by one.
+ * the code hash, be unexpired and below its limit; its count goes up by one. The node takes
+ * the activation's account, region, role, name and tags.
  */
 export async function registerInstance(
   db: Db,
-  input: { activationId: string; codeHash: string; instance: Omit<InstanceRow, 'account_id' | 'activation_id' | 'iam_role' | 'name' | 'tags'>; now: number },
+  input: { activationId: string; codeHash: string; instance: Omit<InstanceRow, 'account_id' | 'region' | 'activation_id' | 'iam_role' | 'name' | 'tags'>; now: number },
 ): Promise<{ ok: true; row: InstanceRow } | { ok: false; reason: RegistrationRefusal; activation?: ActivationRow }> {
   return db.transaction().execute(async (tx) => {
     const found = await tx.selectFrom('activations').selectAll().where('activation_id', '=', input.activationId).executeTakeFirst();
@@ -52,6 +63,7 @@ export async function registerInstance(
     const row: InstanceRow = {
       ...input.instance,
       account_id: activation.account_id,
+      region: activation.region,
       activation_id: activation.activation_id,
       iam_role: activation.iam_role,
       name: activation.default_instance_name,
@@ -67,8 +79,10 @@ export async function findInstance(db: Db, instanceId: string): Promise<Instance
   return row && normaliseInstance(row);
 }
 
-export async function listInstances(db: Db, accountId: string): Promise<InstanceRow[]> {
-  const rows = await db.selectFrom('managed_instances').selectAll().where('account_id', '=', accountId).orderBy('instance_id').execute();
+/** The account's nodes in the region (deregistered ones included), by id. */
+export async function listInstances(db: Db, scope: Scope): Promise<InstanceRow[]> {
+  const rows = await db.selectFrom('managed_instances').selectAll().where('account_id', '=', scope.accountId).where('region', '=', scope.region)
+    .orderBy('instance_id').execute();
   return rows.map(normaliseInstance);
 }
 
@@ -99,20 +113,23 @@ export async function recordRefusal(db: Db, instanceId: string, refusal: { reaso
     .where('instance_id', '=', instanceId).execute();
 }
 
-export async function deregisterInstanceRow(db: Db, accountId: string, instanceId: string, now: number): Promise<boolean> {
+export async function deregisterInstanceRow(db: Db, scope: Scope, instanceId: string, now: number): Promise<boolean> {
   const result = await db.updateTable('managed_instances').set({ deregistered_at: now })
-    .where('account_id', '=', accountId).where('instance_id', '=', instanceId).where('deregistered_at', 'is', null).executeTakeFirst();
+    .where('account_id', '=', scope.accountId).where('region', '=', scope.region).where('instance_id', '=', instanceId).where('deregistered_at', 'is', null)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 
-export async function setInstanceRole(db: Db, accountId: string, instanceId: string, iamRole: string): Promise<boolean> {
+export async function setInstanceRole(db: Db, scope: Scope, instanceId: string, iamRole: string): Promise<boolean> {
   const result = await db.updateTable('managed_instances').set({ iam_role: iamRole })
-    .where('account_id', '=', accountId).where('instance_id', '=', instanceId).where('deregistered_at', 'is', null).executeTakeFirst();
+    .where('account_id', '=', scope.accountId).where('region', '=', scope.region).where('instance_id', '=', instanceId).where('deregistered_at', 'is', null)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 
-export async function setInstanceTags(db: Db, instanceId: string, tags: string): Promise<void> {
-  await db.updateTable('managed_instances').set({ tags }).where('instance_id', '=', instanceId).execute();
+export async function setInstanceTags(db: Db, scope: Scope, instanceId: string, tags: string): Promise<void> {
+  await db.updateTable('managed_instances').set({ tags }).where('account_id', '=', scope.accountId).where('region', '=', scope.region)
+    .where('instance_id', '=', instanceId).execute();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -175,7 +192,7 @@ function normaliseInstance(row: InstanceRow): InstanceRow {
   };
 }
 
-/** Every node of every account (operator tools: `bosun nodes ls`). */
+/** Every node of every account and region (operator tools: `bosun nodes ls`). */
 export async function listAllInstances(db: Db): Promise<InstanceRow[]> {
   const rows = await db.selectFrom('managed_instances').selectAll().orderBy('account_id').orderBy('instance_id').execute();
   return rows.map(normaliseInstance);

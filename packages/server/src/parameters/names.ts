@@ -1,4 +1,4 @@
-import { awsError, formatArn } from '@bosun/protocol';
+import { awsError, formatArn, type Scope } from '@bosun/protocol';
 
 /**
  * Parameter names, paths, selectors and labels, with AWS's rules (SSM API reference of
@@ -51,8 +51,17 @@ export function nameFromArn(text: string): string {
   return rest.indexOf('/', 1) > 0 ? rest : rest.slice(1);
 }
 
-/** Checks a name for PutParameter; throws AWS's errors. */
-export function checkNewName(name: string, region: string, accountId: string): void {
+/**
+ * Whether a name given as an ARN names a region other than `region`. AWS reads a parameter in
+ * the region the request is signed for, never the ARN's: such a name names no parameter.
+ */
+export function namesOtherRegion(text: string, region: string): boolean {
+  const arn = /^arn:aws[\w-]*:ssm:([\w-]*):/.exec(text);
+  return arn !== null && arn[1] !== region;
+}
+
+/** Checks a name for PutParameter in `scope` (whose region is part of the ARN AWS measures); throws AWS's errors. */
+export function checkNewName(name: string, scope: Scope): void {
   const lower = name.toLowerCase();
   const stripped = lower.replace(/^\/+/, '');
   if (stripped.startsWith('aws') || stripped.startsWith('ssm')) {
@@ -66,7 +75,7 @@ export function checkNewName(name: string, region: string, accountId: string): v
   if (!/^[a-zA-Z0-9_.\-/]+$/.test(name) || name.includes('//') || (name.length > 1 && name.endsWith('/'))) {
     throw awsError('ValidationException', 'Parameter name: can only contain letters, numbers and the symbols .-_/; a path is sub-paths divided by single slashes and does not end with a slash.');
   }
-  if (parameterArn(region, accountId, name).length > MAX_QUALIFIED_NAME) {
+  if (parameterArn(scope.region, scope.accountId, name).length > MAX_QUALIFIED_NAME) {
     throw awsError('ValidationException', `Parameter name: the fully qualified name (its ARN) can be at most ${MAX_QUALIFIED_NAME} characters.`);
   }
   if (levels(name) > MAX_HIERARCHY_LEVELS) {

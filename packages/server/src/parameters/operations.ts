@@ -8,7 +8,7 @@ import type { Db } from '../store/store.ts';
 import { checkDataType, checkDataTypeName } from './data-types.ts';
 import { checkFilters, isPathForm, legacyFilters, matches, PATH_RULES, type Filter } from './filters.ts';
 import { MAX_PARAMETER_TAGS } from './parameter-tags.ts';
-import { checkNewName, isValidLabel, MAX_LABELS_PER_VERSION, parameterArn, parentPath, parseSelector, REFERENCE_PREFIX, type Selector } from './names.ts';
+import { checkNewName, isValidLabel, MAX_LABELS_PER_VERSION, namesOtherRegion, parameterArn, parentPath, parseSelector, REFERENCE_PREFIX, type Selector } from './names.ts';
 import { deleteParameter, getCurrent, getTags, getVersions, listCurrent, putVersion, setLabels, VersionConflict, type VersionRow } from './parameter-store.ts';
 import { parsePolicies } from './policies.ts';
 import { nextPolicyDueAt } from './policy-decisions.ts';
@@ -21,6 +21,7 @@ export interface SecretReferences {
 export interface ParameterDeps {
   readonly db: Db;
   readonly keys: KeyService;
+  /** The server's configured region (unused here since regions are per request). */
   readonly region: string;
   readonly references?: SecretReferences;
 }
@@ -38,13 +39,13 @@ const MAX_TAGS = MAX_PARAMETER_TAGS;
 
 /** Parameter Store: the ten operations of the SSM API that hold configuration and secrets. */
 export function parameterOperations(deps: ParameterDeps): Operation[] {
-  const { db, keys, region } = deps;
-  const arnOf = (ctx: CallContext, name: string) => parameterArn(region, ctx.principal.accountId, name);
+  const { db, keys } = deps;
+  const arnOf = (ctx: CallContext, name: string) => parameterArn(ctx.region, ctx.principal.accountId, name);
   /** Answers made once per cached row (see toParameter), and GetParameter's output around each. */
   const answered = new WeakMap<VersionRow, ssm.Parameter>();
   const getParameterOutputs = new WeakMap<ssm.Parameter, ssm.GetParameterResult>();
   const context = (ctx: CallContext, name: string) => ({ PARAMETER_ARN: arnOf(ctx, name) });
-  const caller = (ctx: CallContext) => ({ principal: ctx.principal, now: ctx.now });
+  const caller = (ctx: CallContext) => ({ principal: ctx.principal, now: ctx.now, region: ctx.region });
 
   /** The name a permission names, whatever selector or ARN the input carries (never throws). */
   const plainName = (text: string) => {
@@ -53,6 +54,11 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
     } catch {
       return text;
     }
+  };
+  /** The name of a parameter of the request's region; ParameterNotFound for an ARN of another region. */
+  const localName = (ctx: CallContext, text: string) => {
+    if (namesOtherRegion(text, ctx.region)) throw awsError('ParameterNotFound', `Parameter ${text} not found.`);
+    return plainName(text);
   };
   /** A name given as an ARN is checked as that ARN (another account's is refused by the authoriser). */
   const resourceOf = (ctx: CallContext, text: string) => {
@@ -88,10 +94,10 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
   /** The version a selector names, or undefined. Throws ParameterVersionNotFound for a missing version number. */
   async function find(ctx: CallContext, sel: Selector): Promise<VersionRow | undefined> {
     if (sel.version === undefined && sel.label === undefined) {
-      const row = await getCurrent(db, ctx.principal.accountId, sel.name);
+      const row = await getCurrent(db, ctx.scope, sel.name);
       return row && !isExpired(row, ctx.now) ? row : undefined;
     }
-    const versions = await getVersions(db, ctx.principal.accountId, sel.name);
+    const versions = await getVersions(db, ctx.scope, sel.name);
     const current = versions[versions.length - 1];
     if (!current || isExpired(current, ctx.now)) return undefined;
     if (sel.version !== undefined) {
@@ -106,7 +112,7 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
     // Nothing of the call changes the answer for a row read from the cache (store/read-cache.ts)
     // unless a value is decrypted or a selector named: made once per row, frozen (the pipeline
     // then encodes it once too). Decrypted values are never kept.
-    const reusable = !selector && (row.type !== 'SecureString' || !withDecryption) && row.account_id === ctx.principal.accountId;
+    const reusable = !selector && (row.type !== 'SecureString' || !withDecryption) && row.account_id === ctx.principal.accountId && row.region === ctx.region;
     if (reusable) {
       const known = answered.get(row);
       if (known) return known;
@@ -147,6 +153,7 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
   }
 
   async function getOne(ctx: CallContext, text: string, withDecryption: boolean | undefined): Promise<ssm.Parameter | undefined> {
+    if (namesOtherRegion(text, ctx.region)) return undefined;
     const sel = parseSelector(text);
     if (sel.name.startsWith(REFERENCE_PREFIX)) {
       if (!withDecryption) throw awsError('ValidationException', 'WithDecryption flag must be True for retrieving a Secret Manager secret.');
@@ -162,14 +169,14 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
     defineOperation<ssm.PutParameterRequest, ssm.PutParameterResult>({
       service: 'ssm', name: 'PutParameter', readOnly: false, permissions: onName('ssm:PutParameter'), resources: nameResource,
       async handle(ctx, input) {
-        const accountId = ctx.principal.accountId;
-        checkNewName(input.Name, region, accountId);
+        const { scope } = ctx;
+        checkNewName(input.Name, scope);
         if (input.Overwrite && input.Tags && input.Tags.length > 0) {
           throw awsError('ValidationException', "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.");
         }
         checkDataTypeName(input.DataType);
         const policies = parsePolicies(input.Policies);
-        const current = await getCurrent(db, accountId, input.Name);
+        const current = await getCurrent(db, scope, input.Name);
         // A top-level parameter keeps the form it was created with, whichever form this call names.
         const name = current?.name ?? input.Name;
         if (!current && !input.Type) throw awsError('ValidationException', 'A parameter type is required when you create a parameter.');
@@ -191,7 +198,7 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
           }
         }
 
-        const requested = input.Tier ?? (await getSettingRow(db, accountId, '/ssm/parameter-store/default-parameter-tier'))?.setting_value ?? 'Standard';
+        const requested = input.Tier ?? (await getSettingRow(db, scope, '/ssm/parameter-store/default-parameter-tier'))?.setting_value ?? 'Standard';
         const size = Buffer.byteLength(input.Value, 'utf8');
         let tier = requested;
         if (requested === 'Intelligent-Tiering') tier = size > VALUE_LIMIT.Standard || policies.length > 0 || current?.tier === 'Advanced' ? 'Advanced' : 'Standard';
@@ -208,7 +215,7 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
         }
         if (!current && tier === 'Standard') {
           const count = await db.selectFrom('parameter_versions').select((eb) => eb.fn.countAll<number>().as('n'))
-            .where('account_id', '=', accountId).where('is_current', '=', 1).where('tier', '=', 'Standard').executeTakeFirstOrThrow();
+            .where('account_id', '=', scope.accountId).where('region', '=', scope.region).where('is_current', '=', 1).where('tier', '=', 'Standard').executeTakeFirstOrThrow();
           if (Number(count.n) >= STANDARD_PARAMETER_LIMIT) {
             throw awsError('ParameterLimitExceeded', `You have reached the limit of ${STANDARD_PARAMETER_LIMIT} standard parameters in this account and Region. Use the advanced tier, or delete parameters you no longer need.`);
           }
@@ -217,7 +224,7 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
 
         let drop: number | undefined;
         if (current && current.version >= MAX_VERSIONS) {
-          const versions = await getVersions(db, accountId, name);
+          const versions = await getVersions(db, scope, name);
           if (versions.length >= MAX_VERSIONS) {
             const oldest = versions[0];
             if ((JSON.parse(oldest.labels) as string[]).length > 0) {
@@ -241,7 +248,8 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
         const expiration = policies.find((p) => p.type === 'Expiration');
         try {
           await putVersion(db, {
-            account_id: accountId,
+            account_id: scope.accountId,
+            region: scope.region,
             name,
             version,
             parent_path: parentPath(name),
@@ -312,20 +320,20 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
         const filters = checkFilters(input.ParameterFilters, 'GetParametersByPath');
         const path = input.Path.length > 1 ? input.Path.replace(/\/+$/, '') : '/';
         const limit = input.MaxResults ?? DEFAULT_PAGE.GetParametersByPath;
-        const scope = input.Recursive
+        const range = input.Recursive
           ? { prefix: path === '/' ? '/' : `${path}/` }
           : { parent: path };
         const labelFilter = filters.find((f) => f.key === 'Label');
         const others = filters.filter((f) => f.key !== 'Label');
         const found: VersionRow[] = [];
-        const more = await scan(ctx, decodeToken(input.NextToken), limit, scope, async (rows) => {
-          const tags = others.some((f) => f.key === 'tag') ? await getTags(db, ctx.principal.accountId, rows.map((r) => r.name)) : new Map<string, string>();
+        const more = await scan(ctx, decodeToken(input.NextToken), limit, range, async (rows) => {
+          const tags = others.some((f) => f.key === 'tag') ? await getTags(db, ctx.scope, rows.map((r) => r.name)) : new Map<string, string>();
           const picked: VersionRow[] = [];
           for (const row of rows) {
             if (isExpired(row, ctx.now)) continue;
             if (!matches(row, JSON.parse(tags.get(row.name) ?? '[]'), others)) continue;
             if (labelFilter) {
-              const versions = await getVersions(db, ctx.principal.accountId, row.name);
+              const versions = await getVersions(db, ctx.scope, row.name);
               const labeled = versions.find((v) => (JSON.parse(v.labels) as string[]).some((l) => labelFilter.values.includes(l)));
               if (labeled) picked.push(labeled);
             } else picked.push(row);
@@ -348,7 +356,7 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
         const limit = input.MaxResults ?? DEFAULT_PAGE.DescribeParameters;
         const found: VersionRow[] = [];
         const more = await scan(ctx, decodeToken(input.NextToken), limit, {}, async (rows) => {
-          const tags = filters.some((f) => f.key === 'tag') ? await getTags(db, ctx.principal.accountId, rows.map((r) => r.name)) : new Map<string, string>();
+          const tags = filters.some((f) => f.key === 'tag') ? await getTags(db, ctx.scope, rows.map((r) => r.name)) : new Map<string, string>();
           return rows.filter((row) => !isExpired(row, ctx.now) && matches(row, JSON.parse(tags.get(row.name) ?? '[]'), filters));
         }, found, filters.length > 0);
         return { Parameters: found.map((row) => metadataOf(ctx, row)), ...(more ? { NextToken: encodeToken(found[found.length - 1].name) } : {}) };
@@ -358,8 +366,8 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
     defineOperation<ssm.GetParameterHistoryRequest, ssm.GetParameterHistoryResult>({
       service: 'ssm', name: 'GetParameterHistory', readOnly: true, permissions: onName('ssm:GetParameterHistory'), resources: nameResource,
       async handle(ctx, input) {
-        const name = plainName(input.Name);
-        const versions = await getVersions(db, ctx.principal.accountId, name);
+        const name = localName(ctx, input.Name);
+        const versions = await getVersions(db, ctx.scope, name);
         if (versions.length === 0 || isExpired(versions[versions.length - 1], ctx.now)) throw awsError('ParameterNotFound', `Parameter ${name} not found.`);
         const limit = input.MaxResults ?? DEFAULT_PAGE.GetParameterHistory;
         const start = input.NextToken ? Number(decodeToken(input.NextToken)) : 0;
@@ -391,8 +399,8 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
     defineOperation<ssm.DeleteParameterRequest, ssm.DeleteParameterResult>({
       service: 'ssm', name: 'DeleteParameter', readOnly: false, permissions: onName('ssm:DeleteParameter'), resources: nameResource,
       async handle(ctx, input) {
-        const name = plainName(input.Name);
-        const deleted = await deleteParameter(db, ctx.principal.accountId, name, { id: crypto.randomUUID(), at: ctx.now, by: ctx.principal.arn });
+        const name = localName(ctx, input.Name);
+        const deleted = await deleteParameter(db, ctx.scope, name, { id: crypto.randomUUID(), at: ctx.now, by: ctx.principal.arn });
         if (!deleted) throw awsError('ParameterNotFound', `Parameter ${name} not found.`);
         return {};
       },
@@ -406,7 +414,7 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
         const deleted: string[] = [];
         const invalid: string[] = [];
         for (const text of [...new Set(input.Names)]) {
-          const ok = await deleteParameter(db, ctx.principal.accountId, plainName(text), { id: crypto.randomUUID(), at: ctx.now, by: ctx.principal.arn });
+          const ok = !namesOtherRegion(text, ctx.region) && await deleteParameter(db, ctx.scope, plainName(text), { id: crypto.randomUUID(), at: ctx.now, by: ctx.principal.arn });
           (ok ? deleted : invalid).push(text);
         }
         return { DeletedParameters: deleted, InvalidParameters: invalid };
@@ -416,8 +424,8 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
     defineOperation<ssm.LabelParameterVersionRequest, ssm.LabelParameterVersionResult>({
       service: 'ssm', name: 'LabelParameterVersion', readOnly: false, permissions: onName('ssm:LabelParameterVersion'), resources: nameResource,
       async handle(ctx, input) {
-        const name = plainName(input.Name);
-        const versions = await getVersions(db, ctx.principal.accountId, name);
+        const name = localName(ctx, input.Name);
+        const versions = await getVersions(db, ctx.scope, name);
         if (versions.length === 0) throw awsError('ParameterNotFound', `Parameter ${name} not found.`);
         const target = input.ParameterVersion === undefined ? versions[versions.length - 1] : versions.find((v) => v.version === input.ParameterVersion);
         if (!target) throw awsError('ParameterVersionNotFound', `Systems Manager could not find version ${input.ParameterVersion} of ${name}. Verify the version and try again.`);
@@ -438,7 +446,7 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
             changes.push({ version: v.version, labels: labels.filter((l) => !valid.includes(l)) });
           }
         }
-        await setLabels(db, ctx.principal.accountId, name, changes);
+        await setLabels(db, ctx.scope, name, changes);
         return { InvalidLabels: invalid, ParameterVersion: target.version };
       },
     }),
@@ -446,15 +454,15 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
     defineOperation<ssm.UnlabelParameterVersionRequest, ssm.UnlabelParameterVersionResult>({
       service: 'ssm', name: 'UnlabelParameterVersion', readOnly: false, permissions: onName('ssm:UnlabelParameterVersion'), resources: nameResource,
       async handle(ctx, input) {
-        const name = plainName(input.Name);
-        const versions = await getVersions(db, ctx.principal.accountId, name);
+        const name = localName(ctx, input.Name);
+        const versions = await getVersions(db, ctx.scope, name);
         if (versions.length === 0) throw awsError('ParameterNotFound', `Parameter ${name} not found.`);
         const target = versions.find((v) => v.version === input.ParameterVersion);
         if (!target) throw awsError('ParameterVersionNotFound', `Systems Manager could not find version ${input.ParameterVersion} of ${name}. Verify the version and try again.`);
         const labels = JSON.parse(target.labels) as string[];
         const removed = input.Labels.filter((l) => labels.includes(l));
         const invalid = input.Labels.filter((l) => !labels.includes(l));
-        if (removed.length > 0) await setLabels(db, ctx.principal.accountId, name, [{ version: target.version, labels: labels.filter((l) => !removed.includes(l)) }]);
+        if (removed.length > 0) await setLabels(db, ctx.scope, name, [{ version: target.version, labels: labels.filter((l) => !removed.includes(l)) }]);
         return { RemovedLabels: removed, InvalidLabels: invalid };
       },
     }),
@@ -465,14 +473,14 @@ export function parameterOperations(deps: ParameterDeps): Operation[] {
    * Returns whether more may follow (then the next token is the last name returned).
    */
   async function scan(
-    ctx: CallContext, after: string | undefined, limit: number, scope: { parent?: string; prefix?: string },
+    ctx: CallContext, after: string | undefined, limit: number, range: { parent?: string; prefix?: string },
     pick: (rows: VersionRow[]) => Promise<VersionRow[]>, found: VersionRow[], filtered = true,
   ): Promise<boolean> {
     // Unfiltered pages read one row more than they return (to know whether more follow); filtered ones read ahead.
     const batch = filtered ? Math.max(limit * 2, 100) : limit + 1;
     let cursor = after;
     for (;;) {
-      const rows = await listCurrent(db, ctx.principal.accountId, { ...scope, after: cursor, limit: batch });
+      const rows = await listCurrent(db, ctx.scope, { ...range, after: cursor, limit: batch });
       if (rows.length === 0) return false;
       const kept = await pick(rows);
       for (let i = 0; i < kept.length; i++) {

@@ -9,7 +9,7 @@ const T0 = Date.parse('2030-01-01T00:00:00Z');
 
 function row(policies: object[], overrides: Partial<VersionRow> = {}): VersionRow {
   return {
-    account_id: '123456789012', name: '/p', version: 1, parent_path: '/', type: 'String', value: 'v', key_id: null, description: null,
+    account_id: '123456789012', region: 'us-east-1', name: '/p', version: 1, parent_path: '/', type: 'String', value: 'v', key_id: null, description: null,
     allowed_pattern: null, tier: 'Advanced', policies: JSON.stringify(policies.map((p) => JSON.stringify(p))), data_type: 'text', labels: '[]',
     last_modified_at: T0, last_modified_user: 'arn', is_current: 1, expires_at: null, policy_due_at: null, ...overrides,
   };
@@ -38,11 +38,12 @@ test('NoChangeNotification is due After the last change of the current version',
   assert.equal(decidePolicyActions([r], T0 + 2 * HOUR).length, 1);
 });
 
-test('event ids are deterministic per policy, parameter and version, so a decision applied twice records one event', () => {
+test('event ids are deterministic per policy, region, parameter and version, so a decision applied twice records one event', () => {
   const r = row([{ Type: 'NoChangeNotification', Version: '1.0', Attributes: { After: '1', Unit: 'Hours' } }]);
   const a = decidePolicyActions([r], T0 + 5 * HOUR)[0].eventId;
   assert.equal(decidePolicyActions([r], T0 + 9 * HOUR)[0].eventId, a);
   assert.notEqual(decidePolicyActions([{ ...r, version: 2 }], T0 + 5 * HOUR)[0].eventId, a);
+  assert.notEqual(decidePolicyActions([{ ...r, region: 'eu-west-1' }], T0 + 5 * HOUR)[0].eventId, a, 'the same parameter in another region is another fact');
 });
 
 test('the next due time is the earliest policy time still ahead, or null when none is left', () => {

@@ -10,8 +10,9 @@ import { parsePolicies, type ParsedPolicy } from './policies.ts';
  * - ExpirationNotification: an event once `now` reaches Timestamp − Before.
  * - NoChangeNotification: an event once the version is older than After.
  *
- * Each decision carries a deterministic event id (policy, parameter, version), so applying it
- * twice (a restart, two replicas) records one event.
+ * Each decision carries a deterministic event id (policy, account, region, parameter, version),
+ * so applying it twice (a restart, two replicas) records one event, and the same parameter in
+ * two regions records one each.
  */
 export type PolicyDecision =
   | { readonly kind: 'expire'; readonly row: VersionRow; readonly eventId: string }
@@ -46,7 +47,7 @@ export function decidePolicyActions(rows: readonly VersionRow[], now: number): P
 }
 
 function eventId(policy: string, row: VersionRow): string {
-  const hash = crypto.createHash('sha256').update(`${policy}\0${row.account_id}\0${row.name}\0${row.version}`).digest('hex');
+  const hash = crypto.createHash('sha256').update(`${policy}\0${row.account_id}\0${row.region}\0${row.name}\0${row.version}`).digest('hex');
   return `${hash.slice(0, 8)}-${hash.slice(8, 12)}-${hash.slice(12, 16)}-${hash.slice(16, 20)}-${hash.slice(20, 32)}`;
 }
 

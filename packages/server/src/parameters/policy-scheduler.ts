@@ -10,6 +10,7 @@ import { PeriodicTask } from '../engine/periodic-task.ts';
 
 export interface PolicySchedulerOptions {
   readonly db: Db;
+  /** The server's configured region (unused here since regions are per request): each parameter's row names its own. */
   readonly region: string;
   readonly now: () => number;
   readonly logger: Logger;
@@ -43,18 +44,18 @@ export class PolicyScheduler {
 
   /** One pass at the current time. */
   async runOnce(): Promise<void> {
-    const { db, region } = this.options;
+    const { db } = this.options;
     const now = this.options.now();
     const rows = await duePolicies(db, now, 500);
     for (const decision of decidePolicyActions(rows, now)) {
       const row = decision.row;
-      const arn = parameterArn(region, row.account_id, row.name);
+      const arn = parameterArn(row.region, row.account_id, row.name);
       if (decision.kind === 'expire') {
-        const deleted = await deleteParameter(db, row.account_id, row.name, { id: decision.eventId, at: now, by: 'bosun:parameter-policy:Expiration' }, {
+        const deleted = await deleteParameter(db, { accountId: row.account_id, region: row.region }, row.name, { id: decision.eventId, at: now, by: 'bosun:parameter-policy:Expiration' }, {
           version: row.version,
           also: (tx) => appendEvent(tx, policyEvent(row, arn, 'Expiration', now, decision.eventId, 'Deleted: the Expiration policy\'s time has come')).then(() => undefined),
         });
-        if (deleted) this.options.logger.info({ parameter: row.name, account: row.account_id }, 'parameter expired and deleted');
+        if (deleted) this.options.logger.info({ parameter: row.name, account: row.account_id, region: row.region }, 'parameter expired and deleted');
       } else {
         await appendEvent(db, policyEvent(row, arn, decision.policy, now, decision.eventId,
           decision.policy === 'ExpirationNotification' ? 'The parameter expires soon' : 'The parameter has not changed for the period set in its policy'));
@@ -82,6 +83,7 @@ function policyEvent(row: VersionRow, arn: string, policy: string, at: number, e
   return {
     eventId,
     accountId: row.account_id,
+    region: row.region,
     at,
     source: 'aws.ssm',
     detailType: 'Parameter Store Policy Action',

@@ -1,3 +1,4 @@
+import type { Scope } from '@bosun/protocol';
 import { listDeleted, restoreDeleted, RestoreConflict, type VersionRow } from './parameter-store.ts';
 import type { Db } from '../store/store.ts';
 
@@ -24,8 +25,8 @@ export interface Deletion {
   readonly versions: DeletedVersion[];
 }
 
-export async function listDeletedParameters(db: Db, accountId: string, name: string): Promise<Deletion[]> {
-  return (await listDeleted(db, accountId, name)).map((d) => ({
+export async function listDeletedParameters(db: Db, scope: Scope, name: string): Promise<Deletion[]> {
+  return (await listDeleted(db, scope, name)).map((d) => ({
     deletionId: d.deletion_id,
     deletedAt: Number(d.deleted_at),
     deletedBy: d.deleted_by,
@@ -37,9 +38,11 @@ export async function listDeletedParameters(db: Db, accountId: string, name: str
 }
 
 /** Restores the most recent deletion of `name`. Throws when there is none or the name is in use. */
-export async function restoreDeletedParameter(db: Db, accountId: string, name: string, now: number): Promise<{ versions: number; deletedAt: number }> {
-  const [latest] = await listDeleted(db, accountId, name);
-  if (!latest) throw new Error(`No deleted parameter ${name} is kept in account ${accountId} (deleted parameters are kept ${DEFAULT_RETENTION_DAYS} days).`);
+export async function restoreDeletedParameter(db: Db, scope: Scope, name: string, now: number): Promise<{ versions: number; deletedAt: number }> {
+  const [latest] = await listDeleted(db, scope, name);
+  if (!latest) {
+    throw new Error(`No deleted parameter ${name} is kept in account ${scope.accountId}, region ${scope.region} (deleted parameters are kept ${DEFAULT_RETENTION_DAYS} days).`);
+  }
   try {
     await restoreDeleted(db, latest, now);
   } catch (error) {

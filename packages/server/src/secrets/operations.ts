@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import { awsError, formatArn, isAwsError, type secretsmanager, type ssm } from '@bosun/protocol';
-import type { Authorizer } from '../api/authorize.ts';
+import { handlerCheck, type Authorizer } from '../api/authorize.ts';
 import { defineOperation, type CallContext, type Operation } from '../api/operation.ts';
 import type { AuditResource } from '../audit/record.ts';
-import type { KeyService } from '../kms/key-service.ts';
+import type { KeyCaller, KeyService } from '../kms/key-service.ts';
 import type { SecretReferences } from '../parameters/operations.ts';
 import type { Db } from '../store/store.ts';
 import type { SecretsTable, SecretVersionsTable } from '../store/schema.ts';
@@ -15,6 +15,10 @@ import {
 export interface SecretDeps {
   readonly db: Db;
   readonly keys: KeyService;
+  /**
+   * The server's configured region. Unused: secrets live in the region each request is signed
+   * for (ctx.region); kept so that the server's wiring stays as it is.
+   */
   readonly region: string;
   readonly authorize: Authorizer;
 }
@@ -26,9 +30,10 @@ const PREVIOUS = 'AWSPREVIOUS';
 
 /** Secrets Manager operations, and the secret references Parameter Store resolves. */
 export function secretService(deps: SecretDeps): { operations: Operation[]; references: SecretReferences } {
-  const { db, keys, region } = deps;
-  const caller = (ctx: CallContext) => ({ principal: ctx.principal, now: ctx.now });
-  const declared = (ctx: CallContext, id: string) => (id.startsWith('arn:') ? id : formatArn({ service: 'secretsmanager', region, accountId: ctx.principal.accountId, resource: `secret:${id}-??????` }));
+  const { db, keys } = deps;
+  const caller = (ctx: CallContext): KeyCaller => ({ principal: ctx.principal, now: ctx.now, region: ctx.region, sourceIp: ctx.sourceIp });
+  const secretArn = (ctx: CallContext, resource: string) => formatArn({ service: 'secretsmanager', region: ctx.region, accountId: ctx.scope.accountId, resource });
+  const declared = (ctx: CallContext, id: string) => (id.startsWith('arn:') ? id : secretArn(ctx, `secret:${id}-??????`));
   const onSecret = (action: string) => (ctx: CallContext, input: { SecretId: string }) => [{ action, resource: declared(ctx, input.SecretId) }];
   const secretResource = (ctx: CallContext, input: { SecretId?: string; Name?: string }): AuditResource[] => {
     const id = input.SecretId ?? input.Name;
@@ -39,26 +44,25 @@ export function secretService(deps: SecretDeps): { operations: Operation[]; refe
 
   /** Finds a secret by name, full ARN or partial ARN (without the random suffix), and checks `action` on its ARN. */
   async function resolve(ctx: CallContext, id: string, action: string, options: { allowDeleted?: boolean } = {}): Promise<SecretsTable> {
-    const accountId = ctx.principal.accountId;
     let secret: SecretsTable | undefined;
     if (id.startsWith('arn:')) {
-      secret = await findSecretByArn(db, accountId, id);
+      secret = await findSecretByArn(db, ctx.scope, id);
       if (!secret) {
         const match = /^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:(.+)$/.exec(id);
         if (match) {
-          const candidate = await findSecretByName(db, accountId, match[1]);
+          const candidate = await findSecretByName(db, ctx.scope, match[1]);
           if (candidate && candidate.arn.startsWith(id)) secret = candidate;
         }
       }
     } else {
-      secret = await findSecretByName(db, accountId, id);
+      secret = await findSecretByName(db, ctx.scope, id);
     }
     if (secret && secret.deletion_at !== null && Number(secret.deletion_at) <= ctx.now) {
       await deleteSecretNow(db, secret.arn);
       secret = undefined;
     }
     if (!secret) throw awsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
-    await deps.authorize(ctx.principal, [{ action, resource: secret.arn }]);
+    await deps.authorize(ctx.principal, [{ action, resource: secret.arn }], handlerCheck(ctx));
     if (secret.deleted_at !== null && !options.allowDeleted) {
       throw awsError('InvalidRequestException', "You can't perform this operation on the secret because it was marked for deletion.");
     }
@@ -215,15 +219,14 @@ export function secretService(deps: SecretDeps): { operations: Operation[]; refe
       async handle(ctx, input) {
         checkValue(input);
         if (input.AddReplicaRegions?.length) throw awsError('InvalidRequestException', 'Bosun does not replicate secrets to other Regions.');
-        const accountId = ctx.principal.accountId;
-        const existing = await findSecretByName(db, accountId, input.Name);
+        const existing = await findSecretByName(db, ctx.scope, input.Name);
         if (existing) {
           if (existing.deleted_at !== null) throw awsError('InvalidRequestException', "You can't create this secret because a secret with this name is already scheduled for deletion.");
           throw awsError('ResourceExistsException', `The operation failed because the secret ${input.Name} already exists.`);
         }
-        const arn = formatArn({ service: 'secretsmanager', region, accountId, resource: `secret:${input.Name}-${suffix()}` });
+        const arn = secretArn(ctx, `secret:${input.Name}-${suffix()}`);
         const secret: SecretsTable = {
-          arn, account_id: accountId, name: input.Name, description: input.Description ?? null, kms_key_id: input.KmsKeyId ?? null,
+          arn, account_id: ctx.scope.accountId, region: ctx.region, name: input.Name, description: input.Description ?? null, kms_key_id: input.KmsKeyId ?? null,
           created_at: ctx.now, last_changed_at: ctx.now, last_accessed_at: null, deleted_at: null, deletion_at: null, tags: JSON.stringify(input.Tags ?? []),
         };
         const hasValue = input.SecretString !== undefined || input.SecretBinary !== undefined;
@@ -281,7 +284,7 @@ export function secretService(deps: SecretDeps): { operations: Operation[]; refe
       service: 'secretsmanager', name: 'ListSecrets', readOnly: true,
       permissions: () => [{ action: 'secretsmanager:ListSecrets', resource: '*' }],
       async handle(ctx, input) {
-        let secrets = (await listSecrets(db, ctx.principal.accountId)).filter((s) => (input.IncludePlannedDeletion || s.deleted_at === null) && !(s.deletion_at !== null && Number(s.deletion_at) <= ctx.now));
+        let secrets = (await listSecrets(db, ctx.scope)).filter((s) => (input.IncludePlannedDeletion || s.deleted_at === null) && !(s.deletion_at !== null && Number(s.deletion_at) <= ctx.now));
         for (const filter of input.Filters ?? []) secrets = secrets.filter((s) => filterMatches(s, filter));
         const sortBy = input.SortBy ?? 'created-date';
         const keyOf = (s: SecretsTable): string | number => sortBy === 'name' ? s.name : sortBy === 'last-changed-date' ? Number(s.last_changed_at) : sortBy === 'last-accessed-date' ? Number(s.last_accessed_at ?? 0) : Number(s.created_at);

@@ -1,14 +1,19 @@
+import type { Scope } from '@bosun/protocol';
 import type { Db } from '../store/store.ts';
 import type { SecretsTable, SecretVersionsTable } from '../store/schema.ts';
 
-/** Store queries for Secrets Manager. Values are KMS envelope ciphertext; stages are JSON arrays. */
+/**
+ * Store queries for Secrets Manager. Values are KMS envelope ciphertext; stages are JSON arrays.
+ * A secret lives in an account and a region; its name is unique there. Queries by ARN need no
+ * scope beyond the one that found the secret: the ARN names its region.
+ */
 
-export async function findSecretByName(db: Db, accountId: string, name: string): Promise<SecretsTable | undefined> {
-  return db.selectFrom('secrets').selectAll().where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
+export async function findSecretByName(db: Db, scope: Scope, name: string): Promise<SecretsTable | undefined> {
+  return db.selectFrom('secrets').selectAll().where('account_id', '=', scope.accountId).where('region', '=', scope.region).where('name', '=', name).executeTakeFirst();
 }
 
-export async function findSecretByArn(db: Db, accountId: string, arn: string): Promise<SecretsTable | undefined> {
-  return db.selectFrom('secrets').selectAll().where('account_id', '=', accountId).where('arn', '=', arn).executeTakeFirst();
+export async function findSecretByArn(db: Db, scope: Scope, arn: string): Promise<SecretsTable | undefined> {
+  return db.selectFrom('secrets').selectAll().where('account_id', '=', scope.accountId).where('region', '=', scope.region).where('arn', '=', arn).executeTakeFirst();
 }
 
 export async function insertSecret(db: Db, secret: SecretsTable, version?: SecretVersionsTable): Promise<boolean> {
@@ -25,7 +30,7 @@ export async function insertSecret(db: Db, secret: SecretsTable, version?: Secre
   }
 }
 
-export async function updateSecret(db: Db, arn: string, changes: Partial<Omit<SecretsTable, 'arn' | 'account_id'>>): Promise<void> {
+export async function updateSecret(db: Db, arn: string, changes: Partial<Omit<SecretsTable, 'arn' | 'account_id' | 'region'>>): Promise<void> {
   await db.updateTable('secrets').set(changes).where('arn', '=', arn).execute();
 }
 
@@ -51,10 +56,11 @@ export async function deleteSecretNow(db: Db, arn: string): Promise<void> {
   });
 }
 
-export async function listSecrets(db: Db, accountId: string): Promise<SecretsTable[]> {
-  return db.selectFrom('secrets').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('arn').execute();
+export async function listSecrets(db: Db, scope: Scope): Promise<SecretsTable[]> {
+  return db.selectFrom('secrets').selectAll().where('account_id', '=', scope.accountId).where('region', '=', scope.region).orderBy('created_at').orderBy('arn').execute();
 }
 
+/** Every region's: the sweep runs for the whole store. */
 export async function dueSecretDeletions(db: Db, now: number, limit: number): Promise<SecretsTable[]> {
   return db.selectFrom('secrets').selectAll().where('deletion_at', '<=', now).limit(limit).execute();
 }

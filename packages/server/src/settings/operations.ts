@@ -9,15 +9,14 @@ export interface SettingsDeps {
   readonly db: Db;
 }
 
-/** GetServiceSetting, UpdateServiceSetting and ResetServiceSetting, per account. */
+/** GetServiceSetting, UpdateServiceSetting and ResetServiceSetting, per account and region (the request's). */
 export function settingsOperations(deps: SettingsDeps): Operation[] {
   const { db } = deps;
 
   async function describe(ctx: CallContext, setting: SettingDefinition): Promise<ssm.ServiceSetting> {
-    const accountId = ctx.principal.accountId;
     // One query on the hot path (GetServiceSetting): the row and the account's creation time together.
-    const found = await getSettingAndAccount(db, accountId, setting.id);
-    const row = found ? found.row : await getSettingRow(db, accountId, setting.id);
+    const found = await getSettingAndAccount(db, ctx.scope, setting.id);
+    const row = found ? found.row : await getSettingRow(db, ctx.scope, setting.id);
     const base = { SettingId: setting.id, ARN: settingArn(ctx, setting.id) };
     if (row) {
       return { ...base, SettingValue: row.setting_value, LastModifiedDate: new Date(row.last_modified_at), LastModifiedUser: row.last_modified_user, Status: 'Customized' };
@@ -56,6 +55,7 @@ export function settingsOperations(deps: SettingsDeps): Operation[] {
         if (invalid) throw awsError('ValidationException', invalid);
         await putSettingRow(db, {
           account_id: ctx.principal.accountId,
+          region: ctx.region,
           setting_id: setting.id,
           setting_value: input.SettingValue,
           last_modified_at: ctx.now,
@@ -72,7 +72,7 @@ export function settingsOperations(deps: SettingsDeps): Operation[] {
       resources,
       async handle(ctx, input) {
         const setting = resolveSetting(ctx, input.SettingId);
-        await deleteSettingRow(db, ctx.principal.accountId, setting.id);
+        await deleteSettingRow(db, ctx.scope, setting.id);
         return { ServiceSetting: await describe(ctx, setting) };
       },
     }),

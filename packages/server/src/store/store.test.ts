@@ -43,25 +43,43 @@ for (const target of storeTargets) {
       await assert.rejects(createUser(store.db, { accountId: '999999999999', userName: 'bob', userId: 'AIDABOB', now: 1 }), IdentityConflictError);
     });
 
+    const east = { accountId: '111122223333', region: 'us-east-1' };
+    const other = { accountId: '444455556666', region: 'us-east-1' };
+
     test('a service setting is upserted and deleted per account', async () => {
-      const row = { account_id: '111122223333', setting_id: '/ssm/x', setting_value: 'a', last_modified_at: 5, last_modified_user: 'arn:u' };
+      const row = { account_id: east.accountId, region: east.region, setting_id: '/ssm/x', setting_value: 'a', last_modified_at: 5, last_modified_user: 'arn:u' };
       await putSettingRow(store.db, row);
       await putSettingRow(store.db, { ...row, setting_value: 'b', last_modified_at: 6 });
-      assert.deepEqual(await getSettingRow(store.db, '111122223333', '/ssm/x'), { ...row, setting_value: 'b', last_modified_at: 6 });
-      assert.equal(await getSettingRow(store.db, '444455556666', '/ssm/x'), undefined);
-      await deleteSettingRow(store.db, '111122223333', '/ssm/x');
-      assert.equal(await getSettingRow(store.db, '111122223333', '/ssm/x'), undefined);
+      assert.deepEqual(await getSettingRow(store.db, east, '/ssm/x'), { ...row, setting_value: 'b', last_modified_at: 6 });
+      assert.equal(await getSettingRow(store.db, other, '/ssm/x'), undefined);
+      await deleteSettingRow(store.db, east, '/ssm/x');
+      assert.equal(await getSettingRow(store.db, east, '/ssm/x'), undefined);
+    });
+
+    test('a service setting is kept per region: each region of an account has its own, changed and reset alone', async () => {
+      const west = { ...east, region: 'eu-west-1' };
+      const row = { account_id: east.accountId, region: east.region, setting_id: '/ssm/r', setting_value: 'east', last_modified_at: 5, last_modified_user: 'arn:u' };
+      await putSettingRow(store.db, row);
+      assert.equal(await getSettingRow(store.db, west, '/ssm/r'), undefined, 'not set in eu-west-1');
+      assert.deepEqual(await getSettingAndAccount(store.db, west, '/ssm/r'), { row: undefined, accountCreatedAt: 1000 });
+      await putSettingRow(store.db, { ...row, region: west.region, setting_value: 'west' });
+      assert.equal((await getSettingRow(store.db, east, '/ssm/r'))?.setting_value, 'east');
+      assert.equal((await getSettingAndAccount(store.db, west, '/ssm/r'))?.row?.setting_value, 'west');
+      await deleteSettingRow(store.db, west, '/ssm/r');
+      assert.equal(await getSettingRow(store.db, west, '/ssm/r'), undefined);
+      assert.equal((await getSettingAndAccount(store.db, east, '/ssm/r'))?.row?.setting_value, 'east');
+      await deleteSettingRow(store.db, east, '/ssm/r');
     });
 
     test('a setting is read with the creation time of its account, in one query', async () => {
-      assert.deepEqual(await getSettingAndAccount(store.db, '111122223333', '/ssm/y'), { row: undefined, accountCreatedAt: 1000 });
-      const row = { account_id: '111122223333', setting_id: '/ssm/y', setting_value: 'c', last_modified_at: 7, last_modified_user: 'arn:u' };
+      assert.deepEqual(await getSettingAndAccount(store.db, east, '/ssm/y'), { row: undefined, accountCreatedAt: 1000 });
+      const row = { account_id: east.accountId, region: east.region, setting_id: '/ssm/y', setting_value: 'c', last_modified_at: 7, last_modified_user: 'arn:u' };
       await putSettingRow(store.db, row);
-      await putSettingRow(store.db, { ...row, account_id: '444455556666', setting_value: 'other account' });
-      assert.deepEqual(await getSettingAndAccount(store.db, '111122223333', '/ssm/y'), { row, accountCreatedAt: 1000 });
-      assert.equal(await getSettingAndAccount(store.db, '444455556666', '/ssm/y'), undefined, 'no such account');
-      await deleteSettingRow(store.db, '111122223333', '/ssm/y');
-      await deleteSettingRow(store.db, '444455556666', '/ssm/y');
+      await putSettingRow(store.db, { ...row, account_id: other.accountId, setting_value: 'other account' });
+      assert.deepEqual(await getSettingAndAccount(store.db, east, '/ssm/y'), { row, accountCreatedAt: 1000 });
+      assert.equal(await getSettingAndAccount(store.db, other, '/ssm/y'), undefined, 'no such account');
+      await deleteSettingRow(store.db, east, '/ssm/y');
+      await deleteSettingRow(store.db, other, '/ssm/y');
     });
   });
 }

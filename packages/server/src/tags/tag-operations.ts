@@ -15,7 +15,7 @@ export interface TaggableResource {
   /** Most tags one resource may have (AWS: 50 for parameters and documents). */
   readonly maxTags: number;
   arn(ctx: CallContext, resourceId: string): string;
-  /** The resource's tags, or undefined when the caller's account has no such resource. */
+  /** The resource's tags, or undefined when the caller's account has no such resource in the request's region. */
   read(ctx: CallContext, resourceId: string): Promise<ssm.Tag[] | undefined>;
   write(ctx: CallContext, resourceId: string, tags: readonly ssm.Tag[]): Promise<void>;
 }

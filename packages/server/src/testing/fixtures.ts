@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { Scope } from '@bosun/protocol';
 import { rootKeyFromBase64, type RootKey } from '../crypto/root-key.ts';
 import { adminBootstrap, type NewAccessKey } from '../accounts/admin.ts';
 import type { Store } from '../store/store.ts';
@@ -14,10 +15,10 @@ export const fixtures = {
   async account(store: Store, rootKey: RootKey, options: { accountId?: string; now?: number } = {}): Promise<NewAccessKey> {
     return adminBootstrap(store, rootKey, { accountId: options.accountId, now: options.now ?? Date.now() });
   },
-  /** The current version row of a plain String parameter, as putVersion takes it. */
-  parameterVersion(accountId: string, name: string, options: { version: number; value: string; at: number }): VersionRow {
+  /** The current version row of a plain String parameter in `scope`, as putVersion takes it. */
+  parameterVersion(scope: Scope, name: string, options: { version: number; value: string; at: number }): VersionRow {
     return {
-      account_id: accountId, name, version: options.version, parent_path: parentPath(name), type: 'String', value: options.value, key_id: null,
+      account_id: scope.accountId, region: scope.region, name, version: options.version, parent_path: parentPath(name), type: 'String', value: options.value, key_id: null,
       description: null, allowed_pattern: null, tier: 'Standard', policies: '[]', data_type: 'text', labels: '[]', last_modified_at: options.at,
       last_modified_user: 'arn:aws:iam::1:user/u', is_current: 1, expires_at: null, policy_due_at: null,
     };

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 
 const ACCOUNT = '111122223333';
 const T0 = Date.UTC(2026, 11, 1);

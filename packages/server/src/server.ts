@@ -94,14 +94,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const audit = new AuditWriter({ store, key: chainKey(options.rootKey) });
   const authorizer = new PolicyAuthorizer({ db: store.db, now });
   const authorize = withNodeRules(options.authorize ?? authorizer.authorize);
-  const keys = new KeyService({ db: store.db, rootKey: options.rootKey, region, authorize });
-  const secrets = secretService({ db: store.db, keys, region, authorize });
+  const keys = new KeyService({ db: store.db, rootKey: options.rootKey, authorize });
+  const secrets = secretService({ db: store.db, keys, authorize });
   const verify = sigv4<Principal>({ services: services.map((s) => s.model.metadata.signingName), lookupKey: (id) => keyRing.lookup(id), now });
-  const nodes = nodesCapability({ db: store.db, rootKey: options.rootKey, region, keyRing, verify, now, logger, options: options.nodes });
+  const nodes = nodesCapability({ db: store.db, rootKey: options.rootKey, keyRing, verify, now, logger, options: options.nodes });
   // Run Command: operations, dispatcher on the node channel, live output routes.
   const commands = commandsCapability({
     db: store.db, hub: nodes.hub, documents: storeDocumentSource, dataDir: options.dataDir, usesPostgres: options.databaseUrl?.startsWith('postgres') ?? false,
-    region, verify, authorize, now, logger, options: options.commands,
+    verify, authorize, now, logger, options: options.commands,
   });
   const operations: Operation[] = [
     ...settingsOperations({ db: store.db }),
@@ -109,11 +109,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...iamOperations({ db: store.db, rootKey: options.rootKey, authorizer, forgetKey: (id) => keyRing.forget(id) }),
     ...stsOperations({ db: store.db, rootKey: options.rootKey, authorizer }),
     ...kmsOperations({ db: store.db, keys }),
-    ...parameterOperations({ db: store.db, keys, region, references: secrets.references }),
+    ...parameterOperations({ db: store.db, keys, references: secrets.references }),
     ...secrets.operations,
     ...nodes.operations,
-    ...tagOperations([nodes.taggable, parameterTags(store.db, region), documentTags(store.db, region)]),
-    ...documentOperations({ db: store.db, region }),
+    ...tagOperations([nodes.taggable, parameterTags(store.db), documentTags(store.db)]),
+    ...documentOperations({ db: store.db }),
     ...commands.operations,
   ];
   const pipeline = new ApiPipeline({
@@ -137,8 +137,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error;
   }
   // Parameter policies and event delivery run from the store, so a restart resumes them.
-  const policyScheduler = new PolicyScheduler({ db: store.db, region, now, logger });
-  const webhooks = new WebhookDelivery({ db: store.db, region, now, logger });
+  const policyScheduler = new PolicyScheduler({ db: store.db, now, logger });
+  const webhooks = new WebhookDelivery({ db: store.db, now, logger });
   policyScheduler.start();
   webhooks.start();
   await commands.start();

@@ -43,8 +43,6 @@ export function commandsCapability(deps: {
   documents: DocumentSource;
   dataDir?: string;
   usesPostgres: boolean;
-  /** The server's configured region. Unused: each command lives in the region it was sent in (its row's). */
-  region: string;
   verify: (req: SignedRequest) => Promise<VerifiedRequest<Principal>>;
   authorize: Authorizer;
   now: () => number;

@@ -9,10 +9,9 @@ export const MAX_DOCUMENT_TAGS = 50;
 
 /**
  * ResourceType Document for the SSM tag operations: ResourceId is one of the caller's own
- * documents in the request's region, by name. `_region` (the server's configured region) is
- * unused: documents live in the region each request is signed for.
+ * documents in the request's region, by name.
  */
-export function documentTags(db: Db, _region: string): TaggableResource {
+export function documentTags(db: Db): TaggableResource {
   const nameOf = (resourceId: string) => parseDocumentReference(resourceId)?.name ?? resourceId;
   return {
     resourceType: 'Document',

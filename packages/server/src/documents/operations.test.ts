@@ -34,7 +34,7 @@ const command = (echo = 'hi', extra: Record<string, unknown> = {}) => JSON.strin
 });
 
 function harness(store: TestStore) {
-  const operations = new Map<string, Operation>(documentOperations({ db: store.db, region: REGION }).map((op) => [op.name, op]));
+  const operations = new Map<string, Operation>(documentOperations({ db: store.db }).map((op) => [op.name, op]));
   const op = (name: string) => {
     const found = operations.get(name);
     if (!found) throw new Error(`no operation ${name}`);

@@ -43,8 +43,6 @@ import { matchesFilters, ownerScopes, parseListFilters } from './list-filters.ts
 
 export interface DocumentDeps {
   readonly db: Db;
-  /** The server's configured region. Unused: documents live in the region each request is signed for (ctx.region). */
-  readonly region: string;
 }
 
 /** AWS's quotas for documents. */

@@ -11,8 +11,6 @@ import { PeriodicTask } from '../engine/periodic-task.ts';
  */
 export interface WebhookDeliveryOptions {
   readonly db: Db;
-  /** The server's configured region (unused here since regions are per request): each event names its own. */
-  readonly region: string;
   readonly now: () => number;
   readonly logger: Logger;
   /** How often to look for due deliveries, ms. Default 500. */

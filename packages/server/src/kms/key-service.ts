@@ -11,11 +11,6 @@ import { addKeyVersion, getAlias, getKey, getKeyVersion, insertAlias, insertKey 
 export interface KeyServiceOptions {
   readonly db: Db;
   readonly rootKey: RootKey;
-  /**
-   * The server's configured region. Unused: every call names its own region (KeyCaller, Scope);
-   * kept so that the server's wiring stays as it is.
-   */
-  readonly region: string;
   readonly authorize: Authorizer;
   /**
    * How long a key's row (state, current version) and an alias are trusted from memory, ms.

@@ -33,7 +33,7 @@ function harness(store: TestStore) {
   const authorize: Authorizer = (_principal, permissions, request) => {
     checks.push({ permissions, request });
   };
-  const keys = new KeyService({ db: store.db, rootKey: fixtures.rootKey(), region: US, authorize, cacheMs: 0 });
+  const keys = new KeyService({ db: store.db, rootKey: fixtures.rootKey(), authorize, cacheMs: 0 });
   const operations = new Map<string, Operation>(kmsOperations({ db: store.db, keys }).map((op) => [op.name, op]));
   const call = (name: string, region: string, input: Record<string, unknown>) => {
     const op = operations.get(name);

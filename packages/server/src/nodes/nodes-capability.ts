@@ -35,8 +35,6 @@ export interface NodesCapability {
 export function nodesCapability(deps: {
   db: Db;
   rootKey: RootKey;
-  /** The server's configured region. Unused: a node lives in its activation's region, an activation in its request's. */
-  region: string;
   keyRing: KeyRing;
   verify: (req: SignedRequest) => Promise<VerifiedRequest<Principal>>;
   now: () => number;

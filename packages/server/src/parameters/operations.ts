@@ -21,8 +21,6 @@ export interface SecretReferences {
 export interface ParameterDeps {
   readonly db: Db;
   readonly keys: KeyService;
-  /** The server's configured region (unused here since regions are per request). */
-  readonly region: string;
   readonly references?: SecretReferences;
 }
 

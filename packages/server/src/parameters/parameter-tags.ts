@@ -9,9 +9,9 @@ export const MAX_PARAMETER_TAGS = 50;
 
 /**
  * ResourceType Parameter for the SSM tag operations: ResourceId is the parameter's name (or ARN),
- * in the request's region. `_region` is the server's configured region (unused here since regions are per request).
+ * in the request's region.
  */
-export function parameterTags(db: Db, _region?: string): TaggableResource {
+export function parameterTags(db: Db): TaggableResource {
   return {
     resourceType: 'Parameter',
     auditType: 'AWS::SSM::Parameter',

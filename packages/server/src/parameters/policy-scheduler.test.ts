@@ -38,7 +38,7 @@ for (const target of storeTargets) {
     test('an expired parameter is deleted with one event, and a new scheduler (a restart) adds nothing', async () => {
       await putVersion(store.db, version('/exp/a', [{ Type: 'Expiration', Version: '1.0', Attributes: { Timestamp: new Date(T0 + HOUR).toISOString() } }]), { tags: '[]' });
       let now = T0 + HOUR - 1;
-      const first = new PolicyScheduler({ db: store.db, region: 'us-east-1', now: () => now, logger: quiet });
+      const first = new PolicyScheduler({ db: store.db, now: () => now, logger: quiet });
       await first.runOnce();
       assert.ok(await store.db.selectFrom('parameter_versions').select('name').where('name', '=', '/exp/a').executeTakeFirst(), 'not yet');
       now = T0 + 2 * HOUR;
@@ -47,7 +47,7 @@ for (const target of storeTargets) {
       const deleted = await store.db.selectFrom('deleted_parameters').selectAll().where('name', '=', '/exp/a').execute();
       assert.equal(deleted.length, 1);
       assert.equal(deleted[0].deleted_by, 'bosun:parameter-policy:Expiration');
-      const restarted = new PolicyScheduler({ db: store.db, region: 'us-east-1', now: () => now, logger: quiet });
+      const restarted = new PolicyScheduler({ db: store.db, now: () => now, logger: quiet });
       await restarted.runOnce();
       const events = await store.db.selectFrom('events').selectAll().where('resources', 'like', '%/exp/a%').execute();
       assert.equal(events.length, 1);
@@ -57,7 +57,7 @@ for (const target of storeTargets) {
     test('NoChangeNotification emits one event per version once it is due', async () => {
       await putVersion(store.db, version('/nochange/a', [{ Type: 'NoChangeNotification', Version: '1.0', Attributes: { After: '1', Unit: 'Hours' } }]), { tags: '[]' });
       let now = T0 + 2 * HOUR;
-      const scheduler = new PolicyScheduler({ db: store.db, region: 'us-east-1', now: () => now, logger: quiet });
+      const scheduler = new PolicyScheduler({ db: store.db, now: () => now, logger: quiet });
       await scheduler.runOnce();
       now += HOUR;
       await scheduler.runOnce();
@@ -72,7 +72,7 @@ for (const target of storeTargets) {
       const expiring = [{ Type: 'Expiration', Version: '1.0', Attributes: { Timestamp: new Date(T0 + HOUR).toISOString() } }];
       await putVersion(store.db, version('/exp/both', expiring, T0, 'eu-west-1'), { tags: '[]' });
       await putVersion(store.db, version('/exp/both', expiring, T0, 'cn-north-1'), { tags: '[]' });
-      await new PolicyScheduler({ db: store.db, region: 'us-east-1', now: () => T0 + 2 * HOUR, logger: quiet }).runOnce();
+      await new PolicyScheduler({ db: store.db, now: () => T0 + 2 * HOUR, logger: quiet }).runOnce();
       assert.equal(await store.db.selectFrom('parameter_versions').select('name').where('name', '=', '/exp/both').executeTakeFirst(), undefined);
       const deleted = await store.db.selectFrom('deleted_parameters').select('region').where('name', '=', '/exp/both').orderBy('region').execute();
       assert.deepEqual(deleted.map((d) => d.region), ['cn-north-1', 'eu-west-1']);
@@ -88,10 +88,10 @@ for (const target of storeTargets) {
     test('deleted parameters are forgotten after the account\'s retention period', async () => {
       await store.db.insertInto('deleted_parameters').values({ deletion_id: 'd-old', account_id: ACCOUNT, region: 'eu-west-1', name: '/old', deleted_at: T0, deleted_by: 'x', versions: '[]', tags: '[]' }).execute();
       await setAccountOption(store.db, ACCOUNT, RETENTION_OPTION, '2', T0);
-      const scheduler = new PolicyScheduler({ db: store.db, region: 'us-east-1', now: () => T0 + 24 * HOUR, logger: quiet });
+      const scheduler = new PolicyScheduler({ db: store.db, now: () => T0 + 24 * HOUR, logger: quiet });
       await scheduler.runOnce();
       assert.ok(await store.db.selectFrom('deleted_parameters').select('deletion_id').where('deletion_id', '=', 'd-old').executeTakeFirst());
-      const later = new PolicyScheduler({ db: store.db, region: 'us-east-1', now: () => T0 + 49 * HOUR, logger: quiet });
+      const later = new PolicyScheduler({ db: store.db, now: () => T0 + 49 * HOUR, logger: quiet });
       await later.runOnce();
       assert.equal(await store.db.selectFrom('deleted_parameters').select('deletion_id').where('deletion_id', '=', 'd-old').executeTakeFirst(), undefined);
     });
@@ -115,7 +115,7 @@ for (const target of storeTargets) {
       try {
         await setAccountOption(store.db, ACCOUNT, WEBHOOK_OPTION, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, T0);
         let now = T0 + 10 * HOUR;
-        const delivery = new WebhookDelivery({ db: store.db, region: 'us-east-1', now: () => now, logger: quiet });
+        const delivery = new WebhookDelivery({ db: store.db, now: () => now, logger: quiet });
         await delivery.deliverDue();
         const pending = await store.db.selectFrom('events').selectAll().where('delivered_at', 'is', null).execute();
         assert.ok(pending.length > 0 && pending.every((e) => e.attempts === 1), 'first attempt failed and was recorded');

@@ -10,8 +10,6 @@ import { PeriodicTask } from '../engine/periodic-task.ts';
 
 export interface PolicySchedulerOptions {
   readonly db: Db;
-  /** The server's configured region (unused here since regions are per request): each parameter's row names its own. */
-  readonly region: string;
   readonly now: () => number;
   readonly logger: Logger;
   /** How often to look, ms. Default 1000. */

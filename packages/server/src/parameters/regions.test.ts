@@ -33,10 +33,10 @@ for (const target of storeTargets) {
     before(async () => {
       store = await target.open();
       const authorize: Authorizer = () => undefined;
-      const keys = new KeyService({ db: store.db, rootKey: fixtures.rootKey(), region: US, authorize, cacheMs: 0 });
+      const keys = new KeyService({ db: store.db, rootKey: fixtures.rootKey(), authorize, cacheMs: 0 });
       const operations = new Map<string, Operation>([
-        ...parameterOperations({ db: store.db, keys, region: US }),
-        ...tagOperations([parameterTags(store.db, US)]),
+        ...parameterOperations({ db: store.db, keys }),
+        ...tagOperations([parameterTags(store.db)]),
       ].map((op) => [op.name, op]));
       call = (name, region, input) => operations.get(name)!.handle(context(region), input) as Promise<any>;
     });

@@ -15,11 +15,6 @@ import {
 export interface SecretDeps {
   readonly db: Db;
   readonly keys: KeyService;
-  /**
-   * The server's configured region. Unused: secrets live in the region each request is signed
-   * for (ctx.region); kept so that the server's wiring stays as it is.
-   */
-  readonly region: string;
   readonly authorize: Authorizer;
 }
 

@@ -30,8 +30,8 @@ function harness(store: TestStore) {
   const authorize: Authorizer = (_principal, permissions, request) => {
     checks.push({ permissions, request });
   };
-  const keys = new KeyService({ db: store.db, rootKey: fixtures.rootKey(), region: US, authorize });
-  const operations = new Map<string, Operation>(secretService({ db: store.db, keys, region: US, authorize }).operations.map((op) => [op.name, op]));
+  const keys = new KeyService({ db: store.db, rootKey: fixtures.rootKey(), authorize });
+  const operations = new Map<string, Operation>(secretService({ db: store.db, keys, authorize }).operations.map((op) => [op.name, op]));
   const call = (name: string, region: string, input: Record<string, unknown>) => {
     const op = operations.get(name);
     if (!op) throw new Error(`no operation ${name}`);

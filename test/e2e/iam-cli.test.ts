@@ -251,6 +251,25 @@ describe('IAM and STS on the wire', () => {
       + `<ResponseMetadata><RequestId>${res.requestId}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`);
   });
 
+  test('DeletePolicy and AttachUserPolicy refusals in IAM\'s words: unknown policy, versions left, an ARN that does not parse', async () => {
+    const iam = async (params: Record<string, string>) => {
+      const body = new URLSearchParams({ Version: '2010-05-08', ...params }).toString();
+      const res = await signedFetch(t.url, { body, service: 'iam', credentials: t.admin, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const error = /<Code>([^<]+)<\/Code><Message>([^<]*)<\/Message>/.exec(res.text);
+      return error ? { code: error[1], message: error[2].replace(/&apos;/g, "'") } : { status: res.status };
+    };
+    const missing = `arn:aws:iam::${t.admin.accountId}:policy/NoSuchPolicy`;
+    assert.deepEqual(await iam({ Action: 'DeletePolicy', PolicyArn: missing }), { code: 'NoSuchEntity', message: `Policy ${missing} was not found.` });
+    const document = JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: '*' } });
+    assert.deepEqual(await iam({ Action: 'CreatePolicy', PolicyName: 'Versioned', PolicyDocument: document }), { status: 200 });
+    const arn = `arn:aws:iam::${t.admin.accountId}:policy/Versioned`;
+    assert.deepEqual(await iam({ Action: 'CreatePolicyVersion', PolicyArn: arn, PolicyDocument: document }), { status: 200 });
+    assert.deepEqual(await iam({ Action: 'DeletePolicy', PolicyArn: arn }), {
+      code: 'DeleteConflict', message: "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
+    });
+    assert.deepEqual(await iam({ Action: 'AttachUserPolicy', UserName: 'admin', PolicyArn: 'ReadOnlyAccessPolicyName' }), { code: 'ValidationError', message: 'Invalid ARN:  Could not be parsed!' });
+  });
+
   test('an unknown Action and a wrong Version answer InvalidAction', async () => {
     for (const body of ['Action=NoSuchThing&Version=2010-05-08', 'Action=ListUsers&Version=2099-01-01']) {
       const res = await signedFetch(t.url, { body, service: 'iam', credentials: t.admin, headers: { 'content-type': 'application/x-www-form-urlencoded' } });

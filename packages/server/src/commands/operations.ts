@@ -61,8 +61,9 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
         const nodes: TargetNode[] = [...rows.values()].map((r) => ({ instanceId: r.instance_id, tags: JSON.parse(r.tags) as ssm.Tag[], platformType: r.platform_type }));
         const selection = selectTargets(nodes, { instanceIds: input.InstanceIds, targets: input.Targets });
         if (!selection.ok) {
+          // AWS's words (a node of another account or region is unknown here, as there).
           const targetError = selection.problem === 'unknown-instances'
-            ? awsError('InvalidInstanceId', `Instances [${selection.instanceIds!.join(', ')}] not in a valid state for account ${ctx.principal.accountId}: they are not registered managed nodes of this account in ${ctx.region}.`)
+            ? awsError('InvalidInstanceId', `Instances [[${selection.instanceIds!.join(', ')}]] not in a valid state for account ${ctx.principal.accountId}`)
             : awsError('InvalidParameters', selection.detail);
           return { document, documentError, targetError };
         }

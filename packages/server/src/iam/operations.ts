@@ -114,11 +114,12 @@ export function iamOperations(deps: IamDeps): Operation[] {
     else await requireGroup(ctx, name);
   }
   /** A managed policy by ARN: a built-in one or a customer managed one of this account. */
-  async function requirePolicy(ctx: CallContext, arn: string) {
+  /** `missing` ends AWS's NoSuchEntity message: DeletePolicy says "was not found.", the others "does not exist or is not attachable." */
+  async function requirePolicy(ctx: CallContext, arn: string, missing = 'does not exist or is not attachable.') {
     const builtin = findBuiltinPolicy(arn);
     if (builtin) return { builtin, row: undefined };
     const row = await getPolicyRow(db, arn);
-    if (!row || row.account_id !== account(ctx)) throw noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
+    if (!row || row.account_id !== account(ctx)) throw noSuchEntity(`Policy ${arn} ${missing}`);
     return { builtin: undefined, row };
   }
   async function describePolicy(arn: string): Promise<iam.Policy> {
@@ -167,6 +168,8 @@ export function iamOperations(deps: IamDeps): Operation[] {
         service: 'iam', name: `Attach${noun}Policy`, readOnly: false,
         permissions: async (ctx, input) => [{ action: `iam:Attach${noun}Policy`, ...withConditions(await res(ctx, nameOf(input)), { 'iam:PolicyARN': input.PolicyArn }) }],
         async handle(ctx, input) {
+          // AWS's words, two spaces included, for a PolicyArn that is not an ARN at all.
+          if (!parseArn(input.PolicyArn)) throw awsError('ValidationException', 'Invalid ARN:  Could not be parsed!');
           await requireEntity(ctx, type, nameOf(input));
           await requirePolicy(ctx, input.PolicyArn);
           const attached = await attachedPolicies(db, account(ctx), type, nameOf(input));
@@ -494,9 +497,12 @@ export function iamOperations(deps: IamDeps): Operation[] {
       service: 'iam', name: 'DeletePolicy', readOnly: false,
       permissions: (_ctx, input) => [{ action: 'iam:DeletePolicy', resource: input.PolicyArn }],
       async handle(ctx, input) {
-        const { builtin } = await requirePolicy(ctx, input.PolicyArn);
+        const { builtin } = await requirePolicy(ctx, input.PolicyArn, 'was not found.');
         if (builtin) throw awsError('InvalidInput', `Policy ${input.PolicyArn} is an AWS managed policy and cannot be deleted.`);
         if (await attachmentCount(db, input.PolicyArn) > 0) throw awsError('DeleteConflict', 'Cannot delete a policy attached to entities.');
+        if (await policyVersionCount(db, input.PolicyArn) > 1) {
+          throw awsError('DeleteConflict', "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.");
+        }
         await deletePolicyRow(db, input.PolicyArn);
         return changed({});
       },

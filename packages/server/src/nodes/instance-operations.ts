@@ -125,11 +125,19 @@ export function instanceFilter(input: ssm.DescribeInstanceInformationRequest, no
       case 'PlatformTypes': invalid(PLATFORM_TYPES); checks.push((row) => row.platform_type !== null && values.includes(row.platform_type)); break;
       case 'ActivationIds': checks.push((row) => values.includes(row.activation_id)); break;
       case 'IamRole': checks.push((row) => values.includes(row.iam_role)); break;
-      case 'ResourceType': invalid(RESOURCE_TYPES); checks.push(() => values.includes('ManagedInstance')); break;
+      case 'ResourceType':
+        // AWS's own words for this key (not the generic form of the other keys).
+        if (values.length > 1) throw awsError('InvalidInstanceInformationFilterValue', 'ResourceType filter may contain only one value.');
+        if (!RESOURCE_TYPES.has(values[0])) throw awsError('InvalidInstanceInformationFilterValue', 'ResourceType filter is invalid, valid values are EC2Instance, ManagedInstance');
+        checks.push(() => values.includes('ManagedInstance'));
+        break;
       // No associations exist yet (State Manager comes later): nothing has a status to match.
       case 'AssociationStatus': checks.push(() => false); break;
     }
   };
+  const keys = [...(input.InstanceInformationFilterList ?? []).map((f) => f.key), ...(input.Filters ?? []).map((f) => f.Key)];
+  const isTag = (key: string) => key.startsWith('tag:') || key === 'tag-key';
+  if (keys.some(isTag) && !keys.every(isTag)) throw awsError('ValidationException', 'Cannot mix tag or inventory filter with any other filter.');
   for (const f of input.InstanceInformationFilterList ?? []) add(f.key, f.valueSet);
   for (const f of input.Filters ?? []) {
     if (f.Values.length === 0) throw awsError('InvalidInstanceInformationFilterValue', `Filter ${f.Key} needs at least one value.`);

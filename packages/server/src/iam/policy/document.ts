@@ -63,6 +63,7 @@ const STATEMENT_ELEMENTS = new Set(['Sid', 'Effect', 'Action', 'NotAction', 'Res
 
 const malformed = (message: string) => awsError('MalformedPolicyDocument', message);
 const SYNTAX = 'Syntax errors in policy.';
+const LEGACY = 'The policy failed legacy parsing';
 
 /** Parses and validates a policy document; throws MalformedPolicyDocument as IAM does. */
 export function parsePolicy(text: string, kind: PolicyKind = 'identity'): PolicyDocument {
@@ -70,13 +71,14 @@ export function parsePolicy(text: string, kind: PolicyKind = 'identity'): Policy
   try {
     json = JSON.parse(text);
   } catch {
-    throw malformed(SYNTAX);
+    // IAM words a trust policy's bad JSON otherwise than a permissions policy's.
+    throw malformed(kind === 'trust' ? 'This policy contains invalid Json' : SYNTAX);
   }
   if (!isObject(json)) throw malformed(SYNTAX);
   for (const key of Object.keys(json)) if (!TOP_ELEMENTS.has(key)) throw malformed(SYNTAX);
   const version = json.Version;
   if (version === undefined) throw malformed('Policy document must be version 2012-10-17 or greater.');
-  if (version !== '2012-10-17' && version !== '2008-10-17') throw malformed('The policy failed legacy parsing');
+  if (version !== '2012-10-17' && version !== '2008-10-17') throw malformed(LEGACY);
   if (json.Id !== undefined && typeof json.Id !== 'string') throw malformed(SYNTAX);
   const raw = json.Statement;
   if (raw === undefined) throw malformed(SYNTAX);
@@ -95,7 +97,10 @@ function parseStatement(raw: unknown, kind: PolicyKind, version: string): Statem
     throw malformed('Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*');
   }
   if (raw.Effect === undefined) throw malformed(SYNTAX);
-  if (raw.Effect !== 'Allow' && raw.Effect !== 'Deny') throw malformed(SYNTAX);
+  if (raw.Effect !== 'Allow' && raw.Effect !== 'Deny') {
+    // A known effect in the wrong case gets past IAM's grammar and fails its older parser.
+    throw malformed(typeof raw.Effect === 'string' && ['allow', 'deny'].includes(raw.Effect.toLowerCase()) ? LEGACY : SYNTAX);
+  }
   if (raw.Action !== undefined && raw.NotAction !== undefined) throw malformed(SYNTAX);
   if (raw.Action === undefined && raw.NotAction === undefined) throw malformed('Policy statement must contain actions.');
   if (raw.Resource !== undefined && raw.NotResource !== undefined) throw malformed(SYNTAX);
@@ -105,7 +110,11 @@ function parseStatement(raw: unknown, kind: PolicyKind, version: string): Statem
     if (raw.Resource === undefined && raw.NotResource === undefined) throw malformed('Policy statement must contain resources.');
   } else if (raw.Principal === undefined && raw.NotPrincipal === undefined) {
     throw malformed('Missing required field Principal');
+  } else if (raw.Resource !== undefined || raw.NotResource !== undefined) {
+    throw malformed(`Has prohibited field ${raw.Resource !== undefined ? 'Resource' : 'NotResource'}.`);
   }
+  if (isEmptyList(raw.Action ?? raw.NotAction)) throw malformed('Policy statement must contain actions.');
+  if (isEmptyList(raw.Resource ?? raw.NotResource)) throw malformed('Policy statement must contain resources.');
   const actions = stringList(raw.Action ?? raw.NotAction);
   for (const action of actions) {
     if (action !== '*' && !/^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$/.test(action)) {
@@ -115,7 +124,7 @@ function parseStatement(raw: unknown, kind: PolicyKind, version: string): Statem
   const resources = raw.Resource === undefined && raw.NotResource === undefined ? ['*'] : stringList(raw.Resource ?? raw.NotResource);
   for (const resource of resources) {
     if (resource !== '*' && !resource.startsWith('arn:')) throw malformed(`Resource ${resource} must be in ARN format or "*".`);
-    if (resource.startsWith('arn:') && resource.split(':').length < 6) throw malformed(`Resource ${resource} must be in ARN format or "*".`);
+    if (resource.startsWith('arn:') && resource.split(':').length < 6) throw malformed(LEGACY);
   }
   const lowered = actions.map((a) => a.toLowerCase());
   const hasVariables = version === '2012-10-17';
@@ -136,10 +145,11 @@ function parseStatement(raw: unknown, kind: PolicyKind, version: string): Statem
 
 function parsePrincipal(raw: unknown): Record<string, readonly string[]> {
   if (raw === '*') return { AWS: ['*'] };
-  if (!isObject(raw)) throw malformed('Invalid principal in policy');
+  if (!isObject(raw)) throw malformed(`Invalid principal in policy: ${JSON.stringify(raw)}`);
   const out: Record<string, readonly string[]> = {};
   for (const [type, value] of Object.entries(raw)) {
-    if (!['AWS', 'Service', 'Federated', 'CanonicalUser'].includes(type)) throw malformed('Invalid principal in policy');
+    // AWS names the principal it could not read: Invalid principal in policy: "AWS":"arn:..."
+    if (!['AWS', 'Service', 'Federated', 'CanonicalUser'].includes(type)) throw malformed(`Invalid principal in policy: ${JSON.stringify(type)}:${JSON.stringify(value)}`);
     out[type] = stringList(value);
   }
   return out;
@@ -172,6 +182,10 @@ function stringList(raw: unknown): string[] {
   const list = Array.isArray(raw) ? raw : [raw];
   if (list.length === 0 || list.some((v) => typeof v !== 'string')) throw malformed(SYNTAX);
   return list as string[];
+}
+
+function isEmptyList(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 0;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -351,12 +351,23 @@ describe('policy documents are validated with IAM\'s MalformedPolicyDocument mes
     ['duplicate Sid', JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'A', ...allow('s3:*') }, { Sid: 'A', ...allow('s3:*') }] }), 'Statement IDs (SID) in a single policy must be unique.'],
     ['unknown condition operator', JSON.stringify({ Version: '2012-10-17', Statement: allow('s3:*', '*', cond({ StringEqualz: { 'aws:username': 'x' } })) }), 'Invalid Condition type : StringEqualz.'],
     ['empty Statement list', JSON.stringify({ Version: '2012-10-17', Statement: [] }), 'Syntax errors in policy.'],
+    ['empty Action list', JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Allow', Action: [], Resource: '*' } }), 'Policy statement must contain actions.'],
+    ['empty Resource list', JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Allow', Action: 's3:*', Resource: [] } }), 'Policy statement must contain resources.'],
+    ['resource ARN with too few fields', JSON.stringify({ Version: '2012-10-17', Statement: allow('s3:ListBucket', 'arn:aws:s3::example_bucket') }), 'The policy failed legacy parsing'],
+    ['Effect in the wrong case', JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'allow', Action: 's3:*', Resource: '*' } }), 'The policy failed legacy parsing'],
   ];
   for (const [name, text, message] of malformed) {
     test(`${name}: ${message}`, () => {
       assert.throws(() => parsePolicy(text), (e) => isAwsError(e) && e.code === 'MalformedPolicyDocument' && e.message === message);
     });
   }
+  test('trust policies: invalid JSON, a Resource, an unknown principal type, each in IAM\'s words', () => {
+    const refused = (text: string, message: string) => assert.throws(() => parsePolicy(text, 'trust'), (e) => isAwsError(e) && e.code === 'MalformedPolicyDocument' && e.message === message);
+    refused('{"Version": "2012-10-17",', 'This policy contains invalid Json');
+    refused(JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole', Resource: '*' } }), 'Has prohibited field Resource.');
+    refused(JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Allow', Principal: { Person: 'alice' }, Action: 'sts:AssumeRole' } }), 'Invalid principal in policy: "Person":"alice"');
+  });
+
   test('a trust policy needs a Principal', () => {
     assert.throws(() => parsePolicy(JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Allow', Action: 'sts:AssumeRole' } }), 'trust'), (e) => isAwsError(e) && e.code === 'MalformedPolicyDocument');
     assert.ok(parsePolicy(JSON.stringify({ Version: '2012-10-17', Statement: { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'sts:AssumeRole' } }), 'trust'));

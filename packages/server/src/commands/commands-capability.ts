@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Scope, ssm } from '@bosun/protocol';
 import type { Principal } from '../accounts/principal.ts';
 import type { Authorizer } from '../api/authorize.ts';
 import type { Operation } from '../api/operation.ts';
@@ -10,11 +11,12 @@ import { databaseObjectStore } from '../object-store/database-object-store.ts';
 import { fileObjectStore } from '../object-store/file-object-store.ts';
 import type { ObjectStore } from '../object-store/object-store.ts';
 import type { Db } from '../store/store.ts';
+import type { CommandRow } from './command-store.ts';
 import { CommandEvents } from './command-events.ts';
 import { commandRoutes } from './command-routes.ts';
 import { CommandDispatcher, type DispatcherOptions } from './dispatcher.ts';
 import type { DocumentSource } from './document-source.ts';
-import { commandOperations } from './operations.ts';
+import { commandOperations, sendCommandAs } from './operations.ts';
 
 export interface CommandsOptions extends DispatcherOptions {
   /** Extra time past a document's execution timeout before the server gives up on a silent node (ms). Default 5 minutes. */
@@ -25,6 +27,8 @@ export interface CommandsOptions extends DispatcherOptions {
 
 export interface CommandsCapability {
   readonly operations: Operation[];
+  /** SendCommand on the server's own behalf (State Manager, Maintenance Windows): no IAM check; throws SendCommand's refusals. */
+  send(scope: Scope, now: number, input: ssm.SendCommandRequest): Promise<CommandRow>;
   readonly dispatcher: CommandDispatcher;
   readonly objects: ObjectStore;
   plugin(app: FastifyInstance): Promise<void>;
@@ -55,8 +59,10 @@ export function commandsCapability(deps: {
   const routes = commandRoutes({
     db: deps.db, objects, events, verify: deps.verify, authorize: deps.authorize, now: deps.now, logger: deps.logger, pollMs: deps.options?.streamPollMs,
   });
+  const operationDeps = { db: deps.db, documents: deps.documents, dispatcher, executionGraceMs: deps.options?.executionGraceMs };
   return {
-    operations: commandOperations({ db: deps.db, documents: deps.documents, dispatcher, executionGraceMs: deps.options?.executionGraceMs }),
+    operations: commandOperations(operationDeps),
+    send: (scope, now, input) => sendCommandAs(operationDeps, scope, now, input),
     dispatcher,
     objects,
     plugin: routes,

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { awsError, formatArn, parseArn, type ssm } from '@bosun/protocol';
+import { awsError, formatArn, parseArn, type Scope, type ssm } from '@bosun/protocol';
 import { defineOperation, type CallContext, type Operation, type Permission } from '../api/operation.ts';
 import { DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_ERRORS, limitFor, parseLimit } from '../engine/rate-control.ts';
 import { selectTargets, type TargetNode } from '../engine/targets.ts';
@@ -49,26 +49,7 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
   function prepare(ctx: CallContext, input: ssm.SendCommandRequest): Promise<Prepared> {
     let p = prepared.get(input);
     if (!p) {
-      p = (async (): Promise<Prepared> => {
-        let document: CommandDocument | undefined;
-        let documentError: unknown;
-        try {
-          document = await deps.documents(db, { scope: ctx.scope, nameOrArn: input.DocumentName, documentVersion: input.DocumentVersion });
-        } catch (error) {
-          documentError = error;
-        }
-        const rows = new Map((await listInstances(db, ctx.scope)).filter((r) => r.deregistered_at === null).map((r) => [r.instance_id, r]));
-        const nodes: TargetNode[] = [...rows.values()].map((r) => ({ instanceId: r.instance_id, tags: JSON.parse(r.tags) as ssm.Tag[], platformType: r.platform_type }));
-        const selection = selectTargets(nodes, { instanceIds: input.InstanceIds, targets: input.Targets });
-        if (!selection.ok) {
-          // AWS's words (a node of another account or region is unknown here, as there).
-          const targetError = selection.problem === 'unknown-instances'
-            ? awsError('InvalidInstanceId', `Instances [[${selection.instanceIds!.join(', ')}]] not in a valid state for account ${ctx.principal.accountId}`)
-            : awsError('InvalidParameters', selection.detail);
-          return { document, documentError, targetError };
-        }
-        return { document, documentError, nodes: selection.nodes, rows };
-      })();
+      p = prepareCommand(deps, ctx.scope, input);
       prepared.set(input, p);
     }
     return p;
@@ -105,63 +86,7 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
         ...(output?.Command?.CommandId ? [{ type: 'AWS::SSM::Command', name: output.Command.CommandId }] : []),
       ],
       async handle(ctx, input) {
-        const p = await prepare(ctx, input);
-        if (p.targetError) throw p.targetError;
-        if (p.documentError) throw p.documentError;
-        const document = p.document!;
-        if (document.documentType !== 'Command') {
-          throw awsError('InvalidDocument', `Document ${document.name} is of type ${document.documentType}: SendCommand runs documents of type Command.`);
-        }
-        if (input.DocumentHash !== undefined && input.DocumentHash !== document.hash) {
-          throw awsError('InvalidParameters', `The document hash ${input.DocumentHash} does not match document ${document.name} version ${document.documentVersion}.`);
-        }
-        if (input.InstanceIds) {
-          const wrong = p.nodes!.filter((n) => n.platformType !== null && document.platformTypes.length > 0 && !document.platformTypes.includes(n.platformType));
-          if (wrong.length > 0) {
-            throw awsError('UnsupportedPlatformType', `Document ${document.name} supports ${document.platformTypes.join(', ')}; ${wrong.map((n) => `${n.instanceId} is ${n.platformType}`).join(', ')}.`);
-          }
-        }
-        const maxConcurrency = input.MaxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
-        const maxErrors = input.MaxErrors ?? DEFAULT_MAX_ERRORS;
-        const concurrencyLimit = parseLimit(maxConcurrency, 'concurrency');
-        const errorsLimit = parseLimit(maxErrors, 'errors');
-        if (!concurrencyLimit) throw awsError('InvalidParameters', `MaxConcurrency ${maxConcurrency} is not valid: give a number of nodes (1 or more) or a percentage (1% to 100%).`);
-        if (!errorsLimit) throw awsError('InvalidParameters', `MaxErrors ${maxErrors} is not valid: give a number of errors (0 or more) or a percentage (0% to 100%).`);
-        checkNotificationConfig(input);
-        if (input.OutputS3BucketName !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(input.OutputS3BucketName)) {
-          throw awsError('InvalidOutputFolder', `The S3 bucket name ${input.OutputS3BucketName} is not valid.`);
-        }
-        const supplied = input.Parameters ? await resolvePlainReferences(db, ctx.scope, input.Parameters) : undefined;
-        const values = await resolvePlainReferences(db, ctx.scope, document.resolveParameters(supplied));
-        const nodes = p.nodes!;
-        const commandId = crypto.randomUUID();
-        const timeoutSeconds = input.TimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
-        const executionSeconds = executionTimeoutOf(values);
-        const command: CommandRow = {
-          command_id: commandId, account_id: ctx.principal.accountId, region: ctx.region, document_name: document.name, document_arn: document.arn, document_version: document.documentVersion,
-          document_hash: document.hash, document_content: document.contentJson, parameters: JSON.stringify(input.Parameters ?? {}), resolved_parameters: JSON.stringify(values),
-          comment: input.Comment ?? '', instance_ids: JSON.stringify(input.InstanceIds ?? []), targets: JSON.stringify(input.Targets ?? []),
-          requested_at: ctx.now, expires_at: ctx.now + timeoutSeconds * 1000, timeout_seconds: timeoutSeconds,
-          execution_limit_ms: executionSeconds * 1000 * Math.max(1, document.stepCount) + (deps.executionGraceMs ?? 5 * 60_000),
-          max_concurrency: maxConcurrency, max_errors: maxErrors,
-          max_concurrency_n: limitFor(concurrencyLimit, nodes.length, 'concurrency'), max_errors_n: limitFor(errorsLimit, nodes.length, 'errors'),
-          status: 'Pending', status_details: 'Pending', target_count: nodes.length, started_count: 0, in_flight_count: 0, completed_count: 0, error_count: 0,
-          delivery_timed_out_count: 0, success_count: 0, failed_count: 0, execution_timed_out_count: 0, undeliverable_count: 0, invalid_platform_count: 0,
-          cancelled_count: 0, terminated_count: 0, cancel_requested: 0,
-          output_s3_region: input.OutputS3Region ?? null, output_s3_bucket_name: input.OutputS3BucketName ?? null, output_s3_key_prefix: input.OutputS3KeyPrefix ?? null,
-          service_role: input.ServiceRoleArn ?? null, notification_config: input.NotificationConfig ? JSON.stringify(input.NotificationConfig) : null,
-          cloudwatch_output_config: input.CloudWatchOutputConfig ? JSON.stringify(input.CloudWatchOutputConfig) : null, completed_at: null,
-        };
-        const invocations: InvocationRow[] = nodes.map((n, seq) => {
-          const row = p.rows!.get(n.instanceId)!;
-          return {
-            command_id: commandId, instance_id: n.instanceId, account_id: ctx.principal.accountId, region: ctx.region, seq, instance_name: row.computer_name ?? row.name ?? '',
-            status: 'Pending', status_details: 'Pending', response_code: -1, message_id: null, sent_at: null, acked_at: null, started_at: null, ended_at: null,
-            deadline_at: null, plugins: '[]', updated_at: ctx.now,
-          };
-        });
-        await insertCommand(db, command, invocations);
-        deps.dispatcher.kick(commandId);
+        const command = await createCommand(deps, ctx.scope, ctx.now, input, await prepare(ctx, input));
         return { Command: commandShape(command) };
       },
     }),
@@ -426,3 +351,97 @@ function getInvocationShape(command: CommandRow, row: InvocationRow, pluginName:
   };
 }
 
+/** Reads the document and the target nodes of a SendCommand in `scope`; refusals are kept for the handler to throw after IAM has decided. */
+function prepareCommand(deps: CommandOperationDeps, scope: Scope, input: ssm.SendCommandRequest): Promise<Prepared> {
+  const { db } = deps;
+  return (async (): Promise<Prepared> => {
+    let document: CommandDocument | undefined;
+    let documentError: unknown;
+    try {
+      document = await deps.documents(db, { scope, nameOrArn: input.DocumentName, documentVersion: input.DocumentVersion });
+    } catch (error) {
+      documentError = error;
+    }
+    const rows = new Map((await listInstances(db, scope)).filter((r) => r.deregistered_at === null).map((r) => [r.instance_id, r]));
+    const nodes: TargetNode[] = [...rows.values()].map((r) => ({ instanceId: r.instance_id, tags: JSON.parse(r.tags) as ssm.Tag[], platformType: r.platform_type }));
+    const selection = selectTargets(nodes, { instanceIds: input.InstanceIds, targets: input.Targets });
+    if (!selection.ok) {
+      // AWS's words (a node of another account or region is unknown here, as there).
+      const targetError = selection.problem === 'unknown-instances'
+        ? awsError('InvalidInstanceId', `Instances [[${selection.instanceIds!.join(', ')}]] not in a valid state for account ${scope.accountId}`)
+        : awsError('InvalidParameters', selection.detail);
+      return { document, documentError, targetError };
+    }
+    return { document, documentError, nodes: selection.nodes, rows };
+  })();
+}
+
+/** Checks a prepared SendCommand and stores the command with its invocations; the dispatcher sends them. */
+async function createCommand(deps: CommandOperationDeps, scope: Scope, now: number, input: ssm.SendCommandRequest, p: Prepared): Promise<CommandRow> {
+  const { db } = deps;
+  if (p.targetError) throw p.targetError;
+  if (p.documentError) throw p.documentError;
+  const document = p.document!;
+  if (document.documentType !== 'Command') {
+    throw awsError('InvalidDocument', `Document ${document.name} is of type ${document.documentType}: SendCommand runs documents of type Command.`);
+  }
+  if (input.DocumentHash !== undefined && input.DocumentHash !== document.hash) {
+    throw awsError('InvalidParameters', `The document hash ${input.DocumentHash} does not match document ${document.name} version ${document.documentVersion}.`);
+  }
+  if (input.InstanceIds) {
+    const wrong = p.nodes!.filter((n) => n.platformType !== null && document.platformTypes.length > 0 && !document.platformTypes.includes(n.platformType));
+    if (wrong.length > 0) {
+      throw awsError('UnsupportedPlatformType', `Document ${document.name} supports ${document.platformTypes.join(', ')}; ${wrong.map((n) => `${n.instanceId} is ${n.platformType}`).join(', ')}.`);
+    }
+  }
+  const maxConcurrency = input.MaxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+  const maxErrors = input.MaxErrors ?? DEFAULT_MAX_ERRORS;
+  const concurrencyLimit = parseLimit(maxConcurrency, 'concurrency');
+  const errorsLimit = parseLimit(maxErrors, 'errors');
+  if (!concurrencyLimit) throw awsError('InvalidParameters', `MaxConcurrency ${maxConcurrency} is not valid: give a number of nodes (1 or more) or a percentage (1% to 100%).`);
+  if (!errorsLimit) throw awsError('InvalidParameters', `MaxErrors ${maxErrors} is not valid: give a number of errors (0 or more) or a percentage (0% to 100%).`);
+  checkNotificationConfig(input);
+  if (input.OutputS3BucketName !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(input.OutputS3BucketName)) {
+    throw awsError('InvalidOutputFolder', `The S3 bucket name ${input.OutputS3BucketName} is not valid.`);
+  }
+  const supplied = input.Parameters ? await resolvePlainReferences(db, scope, input.Parameters) : undefined;
+  const values = await resolvePlainReferences(db, scope, document.resolveParameters(supplied));
+  const nodes = p.nodes!;
+  const commandId = crypto.randomUUID();
+  const timeoutSeconds = input.TimeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+  const executionSeconds = executionTimeoutOf(values);
+  const command: CommandRow = {
+    command_id: commandId, account_id: scope.accountId, region: scope.region, document_name: document.name, document_arn: document.arn, document_version: document.documentVersion,
+    document_hash: document.hash, document_content: document.contentJson, parameters: JSON.stringify(input.Parameters ?? {}), resolved_parameters: JSON.stringify(values),
+    comment: input.Comment ?? '', instance_ids: JSON.stringify(input.InstanceIds ?? []), targets: JSON.stringify(input.Targets ?? []),
+    requested_at: now, expires_at: now + timeoutSeconds * 1000, timeout_seconds: timeoutSeconds,
+    execution_limit_ms: executionSeconds * 1000 * Math.max(1, document.stepCount) + (deps.executionGraceMs ?? 5 * 60_000),
+    max_concurrency: maxConcurrency, max_errors: maxErrors,
+    max_concurrency_n: limitFor(concurrencyLimit, nodes.length, 'concurrency'), max_errors_n: limitFor(errorsLimit, nodes.length, 'errors'),
+    status: 'Pending', status_details: 'Pending', target_count: nodes.length, started_count: 0, in_flight_count: 0, completed_count: 0, error_count: 0,
+    delivery_timed_out_count: 0, success_count: 0, failed_count: 0, execution_timed_out_count: 0, undeliverable_count: 0, invalid_platform_count: 0,
+    cancelled_count: 0, terminated_count: 0, cancel_requested: 0,
+    output_s3_region: input.OutputS3Region ?? null, output_s3_bucket_name: input.OutputS3BucketName ?? null, output_s3_key_prefix: input.OutputS3KeyPrefix ?? null,
+    service_role: input.ServiceRoleArn ?? null, notification_config: input.NotificationConfig ? JSON.stringify(input.NotificationConfig) : null,
+    cloudwatch_output_config: input.CloudWatchOutputConfig ? JSON.stringify(input.CloudWatchOutputConfig) : null, completed_at: null,
+  };
+  const invocations: InvocationRow[] = nodes.map((n, seq) => {
+    const row = p.rows!.get(n.instanceId)!;
+    return {
+      command_id: commandId, instance_id: n.instanceId, account_id: scope.accountId, region: scope.region, seq, instance_name: row.computer_name ?? row.name ?? '',
+      status: 'Pending', status_details: 'Pending', response_code: -1, message_id: null, sent_at: null, acked_at: null, started_at: null, ended_at: null,
+      deadline_at: null, plugins: '[]', updated_at: now,
+    };
+  });
+  await insertCommand(db, command, invocations);
+  deps.dispatcher.kick(commandId);
+  return command;
+}
+
+/**
+ * SendCommand on behalf of the server itself (State Manager, Maintenance Windows): the same
+ * checks, rows and dispatch as the API call, without IAM (the caller decided already).
+ */
+export async function sendCommandAs(deps: CommandOperationDeps, scope: Scope, now: number, input: ssm.SendCommandRequest): Promise<CommandRow> {
+  return createCommand(deps, scope, now, input, await prepareCommand(deps, scope, input));
+}

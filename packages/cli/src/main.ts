@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { UsageError } from './config.ts';
 import { adminCommand } from './commands/admin.ts';
 import { agentCommand } from './commands/agent.ts';
+import { assocCommand } from './commands/assoc.ts';
 import { nodesCommand } from './commands/nodes.ts';
 import { auditCommand } from './commands/audit.ts';
 import { devCommand } from './commands/dev.ts';
@@ -27,6 +28,7 @@ export function program(): Command {
     .addCommand(iamCommand())
     .addCommand(nodesCommand())
     .addCommand(runCommand())
+    .addCommand(assocCommand())
     .addCommand(agentCommand());
 }
 

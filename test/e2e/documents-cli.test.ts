@@ -154,9 +154,11 @@ for (const engine of engines) {
       assert.equal(greet.Owner, t.admin.accountId);
 
       const amazon = await ok(admin(), 'list-documents', '--filters', 'Key=Owner,Values=Amazon');
-      assert.deepEqual(amazon.DocumentIdentifiers.map((d: any) => [d.Name, d.Owner]), [['AWS-RunPowerShellScript', 'Amazon'], ['AWS-RunShellScript', 'Amazon']]);
+      assert.deepEqual(amazon.DocumentIdentifiers.map((d: any) => [d.Name, d.Owner]), [
+        ['AWS-RunPowerShellScript', 'Amazon'], ['AWS-RunShellScript', 'Amazon'], ['AWS-UpdateSSMAgent', 'Amazon'], ['Bosun-UpdateAgent', 'Amazon'],
+      ]);
       const legacy = await ok(admin(), 'list-documents', '--document-filter-list', 'key=Owner,value=Amazon', 'key=PlatformTypes,value=Windows');
-      assert.deepEqual(legacy.DocumentIdentifiers.map((d: any) => d.Name), ['AWS-RunPowerShellScript']);
+      assert.deepEqual(legacy.DocumentIdentifiers.map((d: any) => d.Name), ['AWS-RunPowerShellScript', 'AWS-UpdateSSMAgent', 'Bosun-UpdateAgent']);
 
       const automation = await ok(admin(), 'list-documents', '--filters', 'Key=DocumentType,Values=Automation');
       assert.deepEqual(automation.DocumentIdentifiers.map((d: any) => d.Name), ['Runbook']);

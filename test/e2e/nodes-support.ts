@@ -108,9 +108,12 @@ export function killAgents(): void {
   for (const child of agents) child.kill('SIGKILL');
 }
 
-/** Runs the bundled agent (`node bosun-agent.cjs ARGS`) with fast heartbeats and backoff. */
-export async function spawnAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<AgentProcess> {
-  const file = await agentBundle();
+/**
+ * Runs the bundled agent (`node bosun-agent.cjs ARGS`) with fast heartbeats and backoff;
+ * `bundle`: another bundle file (an agent that updates itself replaces its own file).
+ */
+export async function spawnAgent(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { bundle?: string } = {}): Promise<AgentProcess> {
+  const file = options.bundle ?? await agentBundle();
   const child = spawn(process.execPath, [file, ...args], {
     env: { PATH: process.env.PATH, BOSUN_AGENT_HEARTBEAT_MS: '500', BOSUN_AGENT_BACKOFF_BASE_MS: '200', ...env },
     stdio: 'pipe',

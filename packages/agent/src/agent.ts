@@ -1,18 +1,23 @@
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import os from 'node:os';
 import WebSocket from 'ws';
 import {
-  CHANNEL_PATH, CREDENTIALS_PATH, credentialsPayload, decodeFrame, encodeFrame, MAX_FRAME_BYTES, REGISTER_PATH,
-  type ChannelMessages, type ChannelMessageType, type CredentialsResponse, type NodeRefusal, type RegisterResponse,
+  AGENT_VERSIONS_PATH, agentBundlePath, CHANNEL_PATH, CREDENTIALS_PATH, credentialsPayload, decodeFrame, encodeFrame, MAX_FRAME_BYTES, REGISTER_PATH,
+  type AgentBundleInfo, type AgentVersionsResponse, type ChannelMessages, type ChannelMessageType, type CredentialsResponse, type NodeRefusal, type RegisterResponse,
 } from '@bosun/protocol/channel';
 import { Backoff } from './backoff.ts';
 import { CommandManager } from './commands/command-manager.ts';
 import { ApiError } from './commands/invocation-runner.ts';
 import { Outbox } from './outbox.ts';
-import { platformInfo } from './platform.ts';
-import { defaultPlugins, type AgentPlugin } from './plugins/index.ts';
+import { AGENT_VERSION, platformInfo } from './platform.ts';
+import { defaultPlugins, type AgentPlugin, type AgentUpdater, type PluginOutput } from './plugins/index.ts';
 import { killAllScripts } from './plugins/script-process.ts';
+import {
+  DEFAULT_UPDATE_ONLINE_TIMEOUT_MS, readUpdateRecord, restorePrevious, stageBundle, startSuccessor, SUCCESSOR_ENV, swapIn, writeUpdateRecord, type HandoverMessage,
+} from './self-update.ts';
 import { signRequest } from './sigv4-signer.ts';
 import { AgentState, newKeyPair, type Identity } from './state.ts';
 
@@ -30,6 +35,17 @@ export interface AgentOptions {
   readonly killGraceMs?: number;
   /** Default 200 ms. */
   readonly outputFlushMs?: number;
+  /**
+   * The bundle file this agent runs from (`/opt/bosun/bosun-agent.cjs`): where an update puts
+   * the new version. Without it (the agent run from its sources) aws:updateSsmAgent is refused.
+   */
+  readonly bundleFile?: string;
+  /** The command-line arguments the agent was started with: an update starts the new version with them. */
+  readonly args?: readonly string[];
+  /** How long a new version has to come Online before the previous one is restored. Default 120 s. */
+  readonly updateOnlineTimeoutMs?: number;
+  /** Started by an update (the environment says so by default): reports Online to its parent over IPC. */
+  readonly successor?: boolean;
 }
 
 /** Thrown when the server says the node is not (or no longer) registered: retrying cannot help. */
@@ -42,7 +58,11 @@ export class RefusedError extends Error {
 }
 
 /** Registers this machine with an activation; keeps the identity in the state directory. */
-export async function register(input: { stateDir: string; endpoint: string; activationCode: string; activationId: string; computerName?: string }): Promise<Identity> {
+export async function register(input: {
+  stateDir: string; endpoint: string; activationCode: string; activationId: string; computerName?: string;
+  /** Tags the node is launched with (AWS's Tag shape), stored with it at registration. */
+  tags?: readonly { Key: string; Value: string }[];
+}): Promise<Identity> {
   const state = new AgentState(input.stateDir);
   state.ensure();
   const existing = state.readIdentity();
@@ -54,6 +74,7 @@ export async function register(input: { stateDir: string; endpoint: string; acti
     activationCode: input.activationCode,
     publicKey: keys.publicKey,
     computerName: input.computerName ?? platformInfo().computerName,
+    ...(input.tags && input.tags.length > 0 ? { tags: input.tags } : {}),
   });
   const identity: Identity = { instanceId: response.instanceId, accountId: response.accountId, region: response.region, endpoint, ...keys };
   state.writeIdentity(identity);
@@ -81,6 +102,11 @@ export class Agent {
   private skewLogged = false;
   private inFlight = new Set<string>();
   private readonly commands: CommandManager;
+  /** The channel is closed and no new one opened: an update is handing over to the new version. */
+  private suspended = false;
+  private updating = false;
+  /** The agent this one handed over to (after an update): this process only passes signals on. */
+  private successorProcess?: ChildProcess;
   private finished!: (code: number) => void;
   /** Resolves with the process exit code when the agent stops. */
   readonly done: Promise<number>;
@@ -95,7 +121,7 @@ export class Agent {
     this.commands = new CommandManager({
       dir: this.state.commandsDir,
       deps: {
-        plugins: options.plugins ?? defaultPlugins(),
+        plugins: options.plugins ?? defaultPlugins({ updater: () => this.updater() }),
         callApi: (target, input) => this.callApi(target, input),
         workRoot: this.state.invocationsDir,
         platformType: platformInfo().platformType,
@@ -113,6 +139,17 @@ export class Agent {
   report<T extends ChannelMessageType>(type: T, body: ChannelMessages[T]): void {
     const entry = this.outbox.add(type, body);
     this.sendEntry(entry);
+    // Handed over: the new agent holds the channel and sends what this one still reports.
+    this.successorProcess?.send({ type: 'bosun-agent-outbox' } satisfies HandoverMessage, () => {});
+  }
+
+  /** Sends every outbox entry not in flight (the outbox is shared with `bosun agent report` and an agent handing over). */
+  flushOutbox(): void {
+    for (const entry of this.outbox.list()) this.sendEntry(entry);
+  }
+
+  private get isSuccessor(): boolean {
+    return this.options.successor ?? process.env[SUCCESSOR_ENV] === '1';
   }
 
   start(): Promise<number> {
@@ -121,8 +158,20 @@ export class Agent {
     this.identity = identity;
     this.log(`bosun agent ${platformInfo().agentVersion} starting as ${identity.instanceId} (endpoint ${identity.endpoint})`);
     this.report('node-event', { event: 'agent-started', detail: platformInfo().agentVersion });
+    // Started by an update: the commands the previous process still runs are its own.
+    const handedOver = this.isSuccessor ? new Set(readUpdateRecord(this.options.stateDir)?.ownedCommands ?? []) : new Set<string>();
+    if (this.isSuccessor) {
+      process.on('message', (message: HandoverMessage) => {
+        if (message?.type === 'bosun-agent-outbox') this.flushOutbox();
+      });
+      // The previous process is this one's supervisor: gone (killed), this one goes too.
+      process.on('disconnect', () => {
+        this.log('the agent that started this one is gone: stopping');
+        this.stop(0);
+      });
+    }
     try {
-      this.commands.recover();
+      this.commands.recover(handedOver);
     } catch (error) {
       this.log(`could not read the command records in ${this.state.commandsDir}: ${(error as Error).message}`);
     }
@@ -131,6 +180,11 @@ export class Agent {
   }
 
   stop(code = 0): void {
+    if (this.successorProcess) {
+      // Handed over: the new agent stops, and this process ends with its status.
+      this.successorProcess.kill('SIGTERM');
+      return;
+    }
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
@@ -155,11 +209,11 @@ export class Agent {
 
   /** One attempt: credentials, then the channel; any failure schedules the next attempt. */
   private async cycle(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.suspended) return;
     try {
       if (!this.credentials || this.credentials.expiration - this.serverNow() < 60_000) await this.renewCredentials();
       // stop() may have come while the credentials were on their way: open no channel then.
-      if (this.stopped) return;
+      if (this.stopped || this.suspended) return;
       await this.connect();
     } catch (error) {
       if (error instanceof NodeGoneError) {
@@ -172,7 +226,7 @@ export class Agent {
   }
 
   private retry(reason: string): void {
-    if (this.stopped) return;
+    if (this.stopped || this.suspended) return;
     const wait = this.backoff.next();
     if (!(this.skewLogged && reason.startsWith('ClockSkew'))) this.log(`${reason}; retrying in ${Math.round(wait / 1000)} s`);
     this.later(wait, () => void this.cycle());
@@ -245,7 +299,7 @@ export class Agent {
         });
       });
       socket.on('open', () => {
-        if (this.stopped) {
+        if (this.stopped || this.suspended) {
           // Stopped during the handshake: a channel left open would keep the server from closing.
           socket.close(1000, 'agent stopping');
           return resolve();
@@ -255,6 +309,8 @@ export class Agent {
         this.backoff.reset();
         this.log(`online as ${this.identity.instanceId}: channel open`);
         this.heartbeat();
+        // Started by an update: the previous process waits for this to keep this version.
+        if (this.isSuccessor && process.connected) process.send?.({ type: 'bosun-agent-online', version: AGENT_VERSION } satisfies HandoverMessage);
         resolve();
       });
       socket.on('message', (data: Buffer) => this.receive(socket, data));
@@ -264,7 +320,7 @@ export class Agent {
       socket.on('close', (code, reason) => {
         if (this.socket === socket) this.socket = undefined;
         this.inFlight.clear();
-        if (!opened || this.stopped) return;
+        if (!opened || this.stopped || this.suspended) return;
         if (code === 4001) {
           this.credentials = undefined;
           this.log(`channel closed by the server: ${reason.toString() || 'deregistered'}`);
@@ -297,13 +353,125 @@ export class Agent {
     }
   }
 
+  /** The mechanics aws:updateSsmAgent uses; undefined when this agent does not run from a bundle file. */
+  private updater(): AgentUpdater | undefined {
+    const stable = this.options.bundleFile;
+    if (!stable) return undefined;
+    return {
+      currentVersion: AGENT_VERSION,
+      versions: async () => JSON.parse((await this.signedGet(AGENT_VERSIONS_PATH)).toString('utf8')) as AgentVersionsResponse,
+      stage: async (bundle) => stageBundle(stable, bundle, await this.signedGet(agentBundlePath(bundle.version))),
+      install: (bundle, staged, output) => this.handOver(stable, bundle, staged, output),
+    };
+  }
+
+  /**
+   * Replaces this agent by the staged version (see self-update.ts): the channel is closed, the
+   * new bundle started as a child; Online in time, this process stays as its parent only;
+   * otherwise the previous bundle is put back and this process takes up its channel again.
+   */
+  private async handOver(stable: string, bundle: AgentBundleInfo, staged: string, output: PluginOutput): Promise<{ ok: true } | { ok: false; reason: string }> {
+    if (this.updating) return { ok: false, reason: 'another update is in progress on this node' };
+    this.updating = true;
+    const from = AGENT_VERSION;
+    try {
+      writeUpdateRecord(this.options.stateDir, { from, to: bundle.version, startedAt: this.options.now(), ownedCommands: this.commands.runningIds() });
+      swapIn(stable, staged);
+      this.log(`updating from ${from} to ${bundle.version}: handing over to ${stable}`);
+      await this.suspend();
+      const timeoutMs = this.options.updateOnlineTimeoutMs ?? DEFAULT_UPDATE_ONLINE_TIMEOUT_MS;
+      const handover = await startSuccessor({ file: stable, args: this.options.args ?? process.argv.slice(2), timeoutMs });
+      if (handover.ok) {
+        this.successorProcess = handover.child;
+        this.log(`bosun agent ${bundle.version} is online: this process (${from}) now only passes signals on to it (pid ${handover.child.pid})`);
+        handover.child.once('exit', (code, signal) => {
+          this.successorProcess = undefined;
+          this.stopped = true;
+          killAllScripts();
+          this.finished(code ?? 128 + (signal ? os.constants.signals[signal] : 0));
+        });
+        return { ok: true };
+      }
+      restorePrevious(stable);
+      const reason = handover.reason;
+      this.log(`update to ${bundle.version} failed: ${reason}; rolled back to ${from} (${stable} restored)`);
+      output.write('stderr', `${reason}: the previous bundle (${from}) was restored and started again\n`);
+      this.report('node-event', { event: 'agent-update-failed', detail: `update from ${from} to ${bundle.version} failed: ${reason}; rolled back to ${from}` });
+      this.resume();
+      return { ok: false, reason };
+    } catch (error) {
+      this.resume();
+      return { ok: false, reason: (error as Error).message };
+    } finally {
+      this.updating = false;
+    }
+  }
+
+  /** Closes the channel and opens no other one; running commands go on, queued ones wait. */
+  private async suspend(): Promise<void> {
+    this.suspended = true;
+    this.commands.pause();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    const socket = this.socket;
+    if (!socket) return;
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        socket.terminate();
+        resolve();
+      }, 2000);
+      socket.once('close', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      socket.close(1000, 'agent updating');
+    });
+  }
+
+  private resume(): void {
+    if (!this.suspended) return;
+    this.suspended = false;
+    // What the new agent may have left (commands it took from the records) is settled as after a restart.
+    this.commands.recover(new Set(this.commands.runningIds()));
+    this.commands.resume();
+    void this.cycle();
+  }
+
+  /** A GET under the endpoint, SigV4-signed with the node's credentials; the body, or an error for a status other than 200. */
+  private async signedGet(pathname: string): Promise<Buffer> {
+    if (!this.credentials || this.credentials.expiration - this.serverNow() < 60_000) await this.renewCredentials();
+    const credentials = this.credentials!;
+    const url = new URL(this.identity.endpoint + pathname);
+    const headers = signRequest({ method: 'GET', url, credentials, region: credentials.region, service: 'ssm', now: this.options.now() });
+    const client = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = client.request(url, { method: 'GET', headers, timeout: 60_000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          if (res.statusCode === 200) return resolve(body);
+          let message = body.toString('utf8').slice(0, 300);
+          try {
+            message = (JSON.parse(message) as NodeRefusal).message;
+          } catch { /* keep the text */ }
+          reject(new Error(`GET ${pathname}: HTTP ${res.statusCode}: ${message}`));
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer from ${url.host} within 60 s`)));
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
   private heartbeat(): void {
     const socket = this.socket;
     if (!socket || this.stopped) return;
     const frame = { k: 'msg' as const, id: crypto.randomUUID(), type: 'heartbeat' as const, body: { ...platformInfo(), clockOffsetMs: this.clockOffsetMs } };
     socket.send(encodeFrame(frame));
     // The outbox is also swept on each beat: entries written by `bosun agent report` get out.
-    for (const entry of this.outbox.list()) this.sendEntry(entry);
+    this.flushOutbox();
     this.later(this.options.heartbeatMs ?? 60_000, () => this.heartbeat());
   }
 

@@ -2,7 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { HeartbeatBody } from '@bosun/protocol/channel';
 
-export const AGENT_VERSION = '0.1.0';
+/** Set by the bundle build (esbuild `define`): packages/agent's version, or the one the build was asked for. */
+declare const BOSUN_AGENT_VERSION: string | undefined;
+
+/** The version this agent reports (AgentVersion); run from its sources, packages/agent's version. */
+export const AGENT_VERSION: string = typeof BOSUN_AGENT_VERSION === 'string' ? BOSUN_AGENT_VERSION : '0.1.0';
 
 /** What the heartbeat reports about this machine (as UpdateInstanceInformation does). */
 export function platformInfo(): Omit<HeartbeatBody, 'clockOffsetMs'> {

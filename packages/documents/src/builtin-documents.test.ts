@@ -6,13 +6,15 @@ import { resolveParameters } from './resolve-parameters.ts';
 import { documentPlatformTypes } from './preconditions.ts';
 import { DocumentParameterError } from './document-errors.ts';
 
-test('AWS-RunShellScript and AWS-RunPowerShellScript are built in', () => {
-  assert.deepEqual(BUILTIN_DOCUMENTS.map((d) => d.name), ['AWS-RunShellScript', 'AWS-RunPowerShellScript']);
+test('AWS-RunShellScript, AWS-RunPowerShellScript, AWS-UpdateSSMAgent and its alias Bosun-UpdateAgent are built in', () => {
+  assert.deepEqual(BUILTIN_DOCUMENTS.map((d) => d.name), ['AWS-RunShellScript', 'AWS-RunPowerShellScript', 'AWS-UpdateSSMAgent', 'Bosun-UpdateAgent']);
   assert.equal(findBuiltinDocument('AWS-RunShellScript')?.documentType, 'Command');
   assert.equal(findBuiltinDocument('Nope'), undefined);
 });
 
-for (const builtin of BUILTIN_DOCUMENTS) {
+const scriptDocuments = BUILTIN_DOCUMENTS.filter((d) => d.name.startsWith('AWS-Run'));
+
+for (const builtin of scriptDocuments) {
   test(`${builtin.name} is a valid schema 1.2 document with AWS's parameter definitions`, () => {
     const doc = parseDocument(builtin.content, builtin.documentFormat, builtin.documentType);
     assert.equal(doc.schemaVersion, '1.2');
@@ -37,3 +39,18 @@ for (const builtin of BUILTIN_DOCUMENTS) {
     assert.throws(() => resolveParameters(doc, {}), /Parameter "commands" is required/);
   });
 }
+
+test('AWS-UpdateSSMAgent is AWS\'s schema 1.2 document: version and allowDowngrade into one aws:updateSsmAgent step', () => {
+  const builtin = findBuiltinDocument('AWS-UpdateSSMAgent')!;
+  const doc = parseDocument(builtin.content, builtin.documentFormat, builtin.documentType);
+  assert.equal(doc.schemaVersion, '1.2');
+  assert.deepEqual(Object.keys(doc.parameters), ['version', 'allowDowngrade']);
+  assert.equal(doc.parameters.version.default, '');
+  assert.equal(doc.parameters.allowDowngrade.default, 'false');
+  assert.deepEqual(doc.steps.map((s) => [s.name, s.action]), [['aws:updateSsmAgent', 'aws:updateSsmAgent']]);
+  assert.deepEqual(documentPlatformTypes(doc, 'Command'), builtin.platformTypes);
+  assert.deepEqual(resolveParameters(doc, {}), { version: '', allowDowngrade: 'false' });
+  assert.deepEqual(resolveParameters(doc, { version: ['0.2.0'], allowDowngrade: ['true'] }), { version: '0.2.0', allowDowngrade: 'true' });
+  assert.throws(() => resolveParameters(doc, { allowDowngrade: ['maybe'] }), DocumentParameterError);
+  assert.equal(findBuiltinDocument('Bosun-UpdateAgent')!.content, builtin.content);
+});

@@ -59,6 +59,45 @@ function scriptDocument(description: string, plugin: string, commandsHelp: strin
 const runShellScriptDescription = 'Run a shell script or specify the commands to run.';
 const runPowerShellScriptDescription = 'Run a PowerShell script or specify the paths to scripts to run.';
 
+const updateAgentDescription = 'Update the Bosun agent to the latest version or specified version.';
+
+/**
+ * AWS-UpdateSSMAgent as AWS publishes it (schema 1.2, plugin aws:updateSsmAgent, the same
+ * parameters), for the Bosun agent: `source` names the agent's own server, where the bundles
+ * are (docs/nodes.md, "Updating agents").
+ */
+function updateAgentDocument(): string {
+  return formatContent({
+    schemaVersion: '1.2',
+    description: updateAgentDescription,
+    parameters: {
+      version: {
+        default: '',
+        description: '(Optional) A specific version of the Bosun agent to install. If not specified, the agent will be updated to the latest version the server offers.',
+        type: 'String',
+      },
+      allowDowngrade: {
+        default: 'false',
+        description: '(Optional) Allow the Bosun agent to be downgraded to an earlier version. If set to false, the agent can be upgraded to newer versions only (default). If set to true, specify the earlier version.',
+        type: 'String',
+        allowedValues: ['true', 'false'],
+      },
+    },
+    runtimeConfig: {
+      'aws:updateSsmAgent': {
+        properties: [
+          {
+            agentName: 'bosun-agent',
+            source: '/bosun/v1/agent/versions',
+            allowDowngrade: '{{ allowDowngrade }}',
+            targetVersion: '{{ version }}',
+          },
+        ],
+      },
+    },
+  }, 'JSON');
+}
+
 export const BUILTIN_DOCUMENTS: readonly BuiltinDocument[] = [
   {
     name: 'AWS-RunShellScript',
@@ -75,6 +114,23 @@ export const BUILTIN_DOCUMENTS: readonly BuiltinDocument[] = [
     description: runPowerShellScriptDescription,
     platformTypes: ['Windows', 'Linux', 'MacOS'],
     content: scriptDocument(runPowerShellScriptDescription, 'aws:runPowerShellScript', 'The PowerShell commands to run, or the paths of scripts on the node to run.'),
+  },
+  {
+    name: 'AWS-UpdateSSMAgent',
+    documentType: 'Command',
+    documentFormat: 'JSON',
+    description: updateAgentDescription,
+    platformTypes: ['Windows', 'Linux', 'MacOS'],
+    content: updateAgentDocument(),
+  },
+  // The same document under Bosun's own name, for those who would rather not say SSM.
+  {
+    name: 'Bosun-UpdateAgent',
+    documentType: 'Command',
+    documentFormat: 'JSON',
+    description: updateAgentDescription,
+    platformTypes: ['Windows', 'Linux', 'MacOS'],
+    content: updateAgentDocument(),
   },
 ];
 

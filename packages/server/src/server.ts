@@ -33,6 +33,9 @@ import { documentOperations } from './documents/operations.ts';
 import { documentTags } from './documents/document-tags.ts';
 import { commandsCapability, type CommandsCapability, type CommandsOptions } from './commands/commands-capability.ts';
 import { storeDocumentSource } from './commands/document-adapter.ts';
+import { associationsCapability, type AssociationsCapability } from './associations/associations-capability.ts';
+import type { AssociationEngineOptions } from './associations/association-engine.ts';
+import { complianceOperations } from './compliance/operations.ts';
 
 export interface ServerOptions {
   readonly host: string;
@@ -53,6 +56,8 @@ export interface ServerOptions {
   readonly nodes?: NodesOptions;
   /** Run Command: deadline loop, execution grace, stream polling. */
   readonly commands?: CommandsOptions;
+  /** State Manager: how often executions are followed and every association reconciled. */
+  readonly associations?: AssociationEngineOptions;
 }
 
 export interface RunningServer {
@@ -63,6 +68,7 @@ export interface RunningServer {
   readonly app: FastifyInstance;
   readonly nodes: NodesCapability;
   readonly commands: CommandsCapability;
+  readonly associations: AssociationsCapability;
   close(): Promise<void>;
 }
 
@@ -97,11 +103,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const keys = new KeyService({ db: store.db, rootKey: options.rootKey, authorize });
   const secrets = secretService({ db: store.db, keys, authorize });
   const verify = sigv4<Principal>({ services: services.map((s) => s.model.metadata.signingName), lookupKey: (id) => keyRing.lookup(id), now });
-  const nodes = nodesCapability({ db: store.db, rootKey: options.rootKey, keyRing, verify, now, logger, options: options.nodes });
+  const nodes = nodesCapability({ db: store.db, rootKey: options.rootKey, keyRing, verify, now, logger, dataDir: options.dataDir, options: options.nodes });
   // Run Command: operations, dispatcher on the node channel, live output routes.
   const commands = commandsCapability({
     db: store.db, hub: nodes.hub, documents: storeDocumentSource, dataDir: options.dataDir, usesPostgres: options.databaseUrl?.startsWith('postgres') ?? false,
     verify, authorize, now, logger, options: options.commands,
+  });
+  // State Manager: associations applied through Run Command, on new and newly tagged nodes at once.
+  const associations = associationsCapability({
+    db: store.db, commands, nodes, documents: storeDocumentSource, now, logger, options: options.associations,
   });
   const operations: Operation[] = [
     ...settingsOperations({ db: store.db }),
@@ -115,6 +125,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...tagOperations([nodes.taggable, parameterTags(store.db), documentTags(store.db)]),
     ...documentOperations({ db: store.db }),
     ...commands.operations,
+    ...associations.operations,
+    ...complianceOperations({ db: store.db }),
   ];
   const pipeline = new ApiPipeline({
     region,
@@ -142,6 +154,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   policyScheduler.start();
   webhooks.start();
   await commands.start();
+  associations.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -153,8 +166,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     app,
     nodes,
     commands,
+    associations,
     async close() {
       nodes.hub.closeAll();
+      await associations.stop();
       await Promise.all([policyScheduler.stop(), webhooks.stop(), commands.stop()]);
       await app.close();
       await audit.flush();

@@ -161,3 +161,23 @@ test('at most maxConcurrent commands run at once; the others wait their turn', a
   assert.equal(peak, 2);
   assert.equal(h.results.length, 4);
 });
+
+test('paused, a manager starts no queued command; on recovery another process leaves the commands it is told are not its own', async () => {
+  const h = harness();
+  h.manager.pause();
+  assert.equal(h.manager.receive(command('11111111-aaaa-bbbb-cccc-0000000000a1', ['echo later'])), true);
+  assert.equal(h.manager.read('11111111-aaaa-bbbb-cccc-0000000000a1')?.state, 'queued');
+  assert.deepEqual(h.manager.runningIds(), []);
+
+  // The agent an update hands over to: one running record is the previous process's, the queued one is its to run.
+  const owned = '11111111-aaaa-bbbb-cccc-0000000000a2';
+  fs.writeFileSync(path.join(h.dir, 'commands', `${owned}.json`), JSON.stringify({ commandId: owned, state: 'running', receivedAt: 0, startedAt: 0, body: command(owned, ['true']) } satisfies CommandRecord));
+  const successor = harness(h.dir);
+  successor.manager.recover(new Set([owned]));
+  await successor.manager.idle();
+  assert.equal(successor.manager.read(owned)?.state, 'running', 'left to the process that runs it');
+  assert.deepEqual(successor.results.map((r) => [r.commandId, r.status]), [['11111111-aaaa-bbbb-cccc-0000000000a1', 'Success']]);
+  h.manager.resume();
+  await h.manager.idle();
+  assert.deepEqual(h.results, [], 'resumed, the first finds the command already run');
+});

@@ -68,11 +68,18 @@ export class CommandManager {
     fs.mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   }
 
-  /** Settles what a previous run of the agent left behind; call once before receiving. */
-  recover(): void {
+  private paused = false;
+
+  /**
+   * Settles what a previous run of the agent left behind; call once before receiving. `skip`:
+   * commands another process of this agent still runs (the one that handed over to this one
+   * in an update): left alone.
+   */
+  recover(skip: ReadonlySet<string> = new Set()): void {
     const records = this.list();
     const inOutbox = this.options.resultsInOutbox();
     for (const record of records) {
+      if (skip.has(record.commandId)) continue;
       if (record.state === 'running') {
         for (const pid of record.pids ?? []) {
           if (killLeftoverScript(pid, path.join(this.options.deps.workRoot, record.commandId))) this.log(`stopped what was left of command ${record.commandId} (process group ${pid})`);
@@ -135,6 +142,21 @@ export class CommandManager {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Starts no more queued commands (their records stay queued, for the agent taking over); running ones go on. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.pump();
+  }
+
+  /** The commands running now. */
+  runningIds(): string[] {
+    return [...this.running.keys()];
+  }
+
   /** How many commands are queued or running. */
   get active(): number {
     return this.running.size + this.queue.length;
@@ -149,7 +171,7 @@ export class CommandManager {
   }
 
   private pump(): void {
-    while (this.running.size < this.maxConcurrent && this.queue.length > 0) {
+    while (!this.paused && this.running.size < this.maxConcurrent && this.queue.length > 0) {
       const commandId = this.queue.shift()!;
       const record = this.read(commandId);
       if (!record || record.state !== 'queued') continue;

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Command } from 'commander';
 import { checkDataDir, createLogger, startServer } from '@bosun/server';
 import { loadRootKey, resolveConfig, type ServerFlags } from '../config.ts';
@@ -10,6 +11,8 @@ export function serverCommand(): Command {
 Settings come from flags, then environment (BOSUN_LISTEN, BOSUN_DATA_DIR, BOSUN_DATABASE_URL,
 BOSUN_ROOT_KEY_FILE or BOSUN_ROOT_KEY, BOSUN_REGION, BOSUN_CONFIG), then the --config JSON file
 ({"listen": "...", "dataDir": "...", "database": "...", "rootKeyFile": "...", "region": "..."}).
+Agent versions offered to AWS-UpdateSSMAgent: <data-dir>/agent-bundles/VERSION/bosun-agent.cjs,
+or BOSUN_AGENT_BUNDLES_DIR.
 
 First time on a new store:
   bosun admin create-root-key /etc/bosun/root.key
@@ -28,6 +31,7 @@ First time on a new store:
       region: config.region,
       bodyLimit: config.bodyLimit,
       logger: createLogger({ format: 'json' }),
+      ...(process.env.BOSUN_AGENT_BUNDLES_DIR ? { nodes: { agentBundlesDir: path.resolve(process.env.BOSUN_AGENT_BUNDLES_DIR) } } : {}),
     });
     await runUntilSignal(() => server.close());
   });

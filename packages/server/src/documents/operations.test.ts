@@ -210,9 +210,9 @@ for (const target of storeTargets) {
       await call('CreateDocument', { Name: 'Gamma', DocumentType: 'Automation', Content: JSON.stringify({ schemaVersion: '0.3', mainSteps: [{ name: 's', action: 'aws:sleep', inputs: { Duration: 'PT1S' } }] }) });
       await call('CreateDocument', { Name: 'Theirs', Content: command('x') }, context(READER));
       const names = async (input: Record<string, unknown>) => (await call('ListDocuments', input)).DocumentIdentifiers.map((d: any) => d.Name);
-      assert.deepEqual(await names({}), ['AWS-RunPowerShellScript', 'AWS-RunShellScript', 'Alpha', 'Beta', 'Gamma']);
+      assert.deepEqual(await names({}), ['AWS-RunPowerShellScript', 'AWS-RunShellScript', 'AWS-UpdateSSMAgent', 'Alpha', 'Beta', 'Bosun-UpdateAgent', 'Gamma']);
       assert.deepEqual(await names({ Filters: [{ Key: 'Owner', Values: ['Self'] }] }), ['Alpha', 'Beta', 'Gamma']);
-      assert.deepEqual(await names({ Filters: [{ Key: 'Owner', Values: ['Amazon'] }] }), ['AWS-RunPowerShellScript', 'AWS-RunShellScript']);
+      assert.deepEqual(await names({ Filters: [{ Key: 'Owner', Values: ['Amazon'] }] }), ['AWS-RunPowerShellScript', 'AWS-RunShellScript', 'AWS-UpdateSSMAgent', 'Bosun-UpdateAgent']);
       assert.deepEqual(await names({ Filters: [{ Key: 'Owner', Values: ['ThirdParty'] }] }), []);
       assert.deepEqual(await names({ Filters: [{ Key: 'Name', Values: ['Al', 'Ga'] }] }), ['Alpha', 'Gamma']);
       assert.deepEqual(await names({ Filters: [{ Key: 'DocumentType', Values: ['Automation'] }] }), ['Gamma']);
@@ -228,10 +228,12 @@ for (const target of storeTargets) {
       const first = await call('ListDocuments', { MaxResults: 2 });
       assert.deepEqual(first.DocumentIdentifiers.map((d: any) => d.Name), ['AWS-RunPowerShellScript', 'AWS-RunShellScript']);
       const second = await call('ListDocuments', { MaxResults: 2, NextToken: first.NextToken });
-      assert.deepEqual(second.DocumentIdentifiers.map((d: any) => d.Name), ['Alpha', 'Beta']);
+      assert.deepEqual(second.DocumentIdentifiers.map((d: any) => d.Name), ['AWS-UpdateSSMAgent', 'Alpha']);
       const third = await call('ListDocuments', { MaxResults: 2, NextToken: second.NextToken });
-      assert.deepEqual(third.DocumentIdentifiers.map((d: any) => d.Name), ['Gamma']);
-      assert.equal(third.NextToken, undefined);
+      assert.deepEqual(third.DocumentIdentifiers.map((d: any) => d.Name), ['Beta', 'Bosun-UpdateAgent']);
+      const fourth = await call('ListDocuments', { MaxResults: 2, NextToken: third.NextToken });
+      assert.deepEqual(fourth.DocumentIdentifiers.map((d: any) => d.Name), ['Gamma']);
+      assert.equal(fourth.NextToken, undefined);
       await assert.rejects(call('ListDocuments', { NextToken: 'garbage' }), awsErrorWith('InvalidNextToken'));
     }));
 

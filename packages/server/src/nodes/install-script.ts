@@ -1,8 +1,9 @@
 /**
  * The install script the server serves at /bosun/v1/agent/install.sh:
- *   curl -fsSL $ENDPOINT/bosun/v1/agent/install.sh | sudo sh -s -- --code CODE --id ID
+ *   curl -fsSL $ENDPOINT/bosun/v1/agent/install.sh | sudo sh -s -- --code CODE --id ID [--tags Role=web,env=prod]
  * It downloads the agent bundle, checks its SHA-256 (baked into the script by the server),
- * installs it with a systemd unit, and registers the node (first start of the unit).
+ * installs it with a systemd unit, and registers the node, with the tags given (bootstrap on
+ * launch: they are the node's from its registration, before its first heartbeat).
  */
 export function installScript(input: { endpoint: string; sha256: string }): string {
   return `#!/bin/sh
@@ -12,14 +13,16 @@ ENDPOINT='${input.endpoint}'
 SHA256='${input.sha256}'
 CODE=''
 ID=''
+TAGS=''
 PREFIX="\${BOSUN_PREFIX:-/opt/bosun}"
 STATE_DIR="\${BOSUN_STATE_DIR:-/var/lib/bosun-agent}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --code) CODE="$2"; shift 2 ;;
     --id) ID="$2"; shift 2 ;;
+    --tags) TAGS="$2"; shift 2 ;;
     --endpoint) ENDPOINT="$2"; shift 2 ;;
-    *) echo "bosun install: unknown option $1 (use --code CODE --id ID)" >&2; exit 2 ;;
+    *) echo "bosun install: unknown option $1 (use --code CODE --id ID [--tags K=V,...])" >&2; exit 2 ;;
   esac
 done
 [ -n "$CODE" ] && [ -n "$ID" ] || { echo "bosun install: --code and --id are required (from aws ssm create-activation)" >&2; exit 2; }
@@ -33,7 +36,11 @@ mv "$TMP" "$PREFIX/bosun-agent.cjs"
 chmod 0755 "$PREFIX/bosun-agent.cjs"
 mkdir -p "$STATE_DIR"
 chmod 0700 "$STATE_DIR"
-node "$PREFIX/bosun-agent.cjs" register --endpoint "$ENDPOINT" --code "$CODE" --id "$ID" --state-dir "$STATE_DIR"
+if [ -n "$TAGS" ]; then
+  node "$PREFIX/bosun-agent.cjs" register --endpoint "$ENDPOINT" --code "$CODE" --id "$ID" --state-dir "$STATE_DIR" --tags "$TAGS"
+else
+  node "$PREFIX/bosun-agent.cjs" register --endpoint "$ENDPOINT" --code "$CODE" --id "$ID" --state-dir "$STATE_DIR"
+fi
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   curl -fsSL "$ENDPOINT/bosun/v1/agent/bosun-agent.service" -o /etc/systemd/system/bosun-agent.service 2>/dev/null \\
     || wget -qO /etc/systemd/system/bosun-agent.service "$ENDPOINT/bosun/v1/agent/bosun-agent.service"
@@ -46,7 +53,11 @@ fi
 `;
 }
 
-/** The systemd unit: exit status 4 means "deregistered", which restarting cannot fix. */
+/**
+ * The systemd unit: exit status 4 means "deregistered", which restarting cannot fix. An update
+ * (aws:updateSsmAgent) replaces /opt/bosun/bosun-agent.cjs in place and hands over to it from
+ * the running process, so the unit never changes.
+ */
 export function systemdUnit(): string {
   return `[Unit]
 Description=Bosun agent (managed node)

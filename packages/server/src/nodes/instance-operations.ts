@@ -6,6 +6,7 @@ import { roleArn } from './activation-operations.ts';
 import { deregisterInstanceRow, findInstance, inScope, listInstances, setInstanceRole, setInstanceTags, type InstanceRow } from './nodes-store.ts';
 import { page } from './paging.ts';
 import { pingStatus } from './ping-status.ts';
+import type { NodeChanges } from './node-changes.ts';
 
 export interface InstanceDeps {
   readonly db: Db;
@@ -80,7 +81,7 @@ export function instanceOperations(deps: InstanceDeps): Operation[] {
 }
 
 /** Tags of ResourceType ManagedInstance, for the SSM tag operations. */
-export function managedInstanceTags(db: Db): TaggableResource {
+export function managedInstanceTags(db: Db, changes?: NodeChanges): TaggableResource {
   return {
     resourceType: 'ManagedInstance',
     auditType: 'AWS::SSM::ManagedInstance',
@@ -92,6 +93,7 @@ export function managedInstanceTags(db: Db): TaggableResource {
     },
     async write(ctx, resourceId, tags) {
       await setInstanceTags(db, ctx.scope, resourceId, JSON.stringify(tags));
+      changes?.emit({ accountId: ctx.scope.accountId, region: ctx.scope.region, instanceId: resourceId, reason: 'tags' });
     },
   };
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import {
-  CHANNEL_PATH, CREDENTIALS_PATH, credentialsPayload, heartbeatProblem, INSTANCE_ID_PATTERN, isAwsError, MAX_CLOCK_SKEW_MS, MAX_FRAME_BYTES, REGISTER_PATH,
+  CHANNEL_PATH, CREDENTIALS_PATH, credentialsPayload, heartbeatProblem, INSTANCE_ID_PATTERN, isAwsError, MAX_CLOCK_SKEW_MS, MAX_FRAME_BYTES, REGISTER_PATH, registrationTagsProblem,
   type CredentialsRequest, type CredentialsResponse, type NodeRefusal, type RegisterRequest, type RegisterResponse,
 } from '@bosun/protocol';
 import type { Principal } from '../accounts/principal.ts';
@@ -14,6 +14,7 @@ import type { Db } from '../store/store.ts';
 import { ChannelRefusal, type ChannelHub } from './channel-hub.ts';
 import { hashActivationCode, newInstanceId, syntheticRoleId } from './ids.ts';
 import { nodeOf } from './node-authorizer.ts';
+import type { NodeChanges } from './node-changes.ts';
 import { findInstance, recordHeartbeat, recordRefusal, registerInstance, touchInstance } from './nodes-store.ts';
 
 export interface NodeRoutesOptions {
@@ -25,6 +26,8 @@ export interface NodeRoutesOptions {
   readonly logger: Logger;
   /** Lifetime of a node's credentials. Default 1 hour (the agent renews at half-life). */
   readonly credentialsTtlMs: number;
+  /** Told of each registration once committed. */
+  readonly changes?: NodeChanges;
 }
 
 /**
@@ -61,11 +64,15 @@ export function nodeRoutes(options: NodeRoutesOptions) {
         return refuse(reply, 400, { __type: 'ValidationException', message: 'activationId, activationCode and publicKey are required' });
       }
       if (!isEd25519PublicKey(body.publicKey)) return refuse(reply, 400, { __type: 'ValidationException', message: 'publicKey must be an Ed25519 public key in SPKI PEM' });
+      // Tags the node is launched with (bootstrap): checked as AWS checks a Tag, stored with the row.
+      const tagsProblem = body.tags === undefined ? undefined : registrationTagsProblem(body.tags);
+      if (tagsProblem) return refuse(reply, 400, { __type: 'InvalidTag', message: `Invalid registration tags: ${tagsProblem}.` });
       const now = options.now();
       const result = await registerInstance(db, {
         activationId: body.activationId,
         codeHash: hashActivationCode(body.activationCode),
         now,
+        tags: body.tags,
         instance: {
           instance_id: newInstanceId(),
           public_key: body.publicKey,
@@ -94,6 +101,7 @@ export function nodeRoutes(options: NodeRoutesOptions) {
         return refuse(reply, 400, { __type: 'InvalidActivation', message });
       }
       logger.info({ instanceId: result.row.instance_id, activationId: body.activationId }, `node ${result.row.instance_id} registered`);
+      options.changes?.emit({ accountId: result.row.account_id, region: result.row.region, instanceId: result.row.instance_id, reason: 'registered' });
       const response: RegisterResponse = { instanceId: result.row.instance_id, accountId: result.row.account_id, region: result.row.region };
       return reply.code(200).send(response);
     });

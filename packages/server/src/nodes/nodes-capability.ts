@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Principal } from '../accounts/principal.ts';
 import type { KeyRing } from '../accounts/key-ring.ts';
@@ -12,6 +13,7 @@ import { agentRoutes } from './agent-routes.ts';
 import { ChannelHub, CLOSE } from './channel-hub.ts';
 import type { TaggableResource } from '../tags/tag-operations.ts';
 import { instanceOperations, managedInstanceTags } from './instance-operations.ts';
+import { NodeChanges, type NodeChangeListener } from './node-changes.ts';
 import { nodeRoutes } from './node-routes.ts';
 import { DEFAULT_CONNECTION_LOST_AFTER_MS } from './ping-status.ts';
 
@@ -20,6 +22,8 @@ export interface NodesOptions {
   readonly connectionLostAfterMs?: number;
   /** Lifetime of node credentials. Default 1 hour. */
   readonly credentialsTtlMs?: number;
+  /** Other agent versions offered to aws:updateSsmAgent, as `<dir>/<version>/bosun-agent.cjs`. Default `<data-dir>/agent-bundles`. */
+  readonly agentBundlesDir?: string;
 }
 
 export interface NodesCapability {
@@ -28,6 +32,8 @@ export interface NodesCapability {
   readonly connectionLostAfterMs: number;
   /** ResourceType ManagedInstance for the SSM tag operations. */
   readonly taggable: TaggableResource;
+  /** Called after a node registers or its tags change (committed). */
+  onNodeChange(listener: NodeChangeListener): () => void;
   plugin(app: FastifyInstance): Promise<void>;
 }
 
@@ -39,16 +45,24 @@ export function nodesCapability(deps: {
   verify: (req: SignedRequest) => Promise<VerifiedRequest<Principal>>;
   now: () => number;
   logger: Logger;
+  /** The server's data directory (the default place of the agent bundles directory). */
+  dataDir?: string;
   options?: NodesOptions;
 }): NodesCapability {
   const connectionLostAfterMs = deps.options?.connectionLostAfterMs ?? DEFAULT_CONNECTION_LOST_AFTER_MS;
   const hub = new ChannelHub({ db: deps.db, logger: deps.logger, now: deps.now });
-  const routes = nodeRoutes({ ...deps, hub, credentialsTtlMs: deps.options?.credentialsTtlMs ?? 60 * 60 * 1000 });
-  const agent = agentRoutes({ logger: deps.logger });
+  const changes = new NodeChanges();
+  const routes = nodeRoutes({ ...deps, hub, changes, credentialsTtlMs: deps.options?.credentialsTtlMs ?? 60 * 60 * 1000 });
+  const agent = agentRoutes({
+    logger: deps.logger,
+    verify: deps.verify,
+    bundlesDir: deps.options?.agentBundlesDir ?? (deps.dataDir ? path.join(deps.dataDir, 'agent-bundles') : undefined),
+  });
   return {
     hub,
     connectionLostAfterMs,
-    taggable: managedInstanceTags(deps.db),
+    taggable: managedInstanceTags(deps.db, changes),
+    onNodeChange: (listener) => changes.on(listener),
     operations: [
       ...activationOperations({ db: deps.db }),
       ...instanceOperations({

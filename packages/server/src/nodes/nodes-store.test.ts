@@ -49,6 +49,23 @@ for (const target of storeTargets) {
       }
     });
 
+    test('registration tags are stored with the node, over the activation\'s tags for the same key', async () => {
+      const store = await target.open();
+      try {
+        await insertActivation(store.db, activation({ tags: '[{"Key":"a","Value":"b"},{"Key":"Role","Value":"db"}]' }));
+        const registered = await registerInstance(store.db, {
+          activationId: activation().activation_id, codeHash: 'h', instance: instance('mi-00000000000000001'), now: NOW,
+          tags: [{ Key: 'Role', Value: 'web' }, { Key: 'env', Value: 'prod' }],
+        });
+        assert.ok(registered.ok);
+        assert.deepEqual(JSON.parse((await findInstance(store.db, 'mi-00000000000000001'))!.tags), [
+          { Key: 'a', Value: 'b' }, { Key: 'Role', Value: 'web' }, { Key: 'env', Value: 'prod' },
+        ]);
+      } finally {
+        await store.destroy();
+      }
+    });
+
     test('activations and nodes are listed per region; a node lives in its activation\'s region', async () => {
       const store = await target.open();
       try {

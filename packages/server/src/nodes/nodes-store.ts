@@ -44,11 +44,16 @@ export type RegistrationRefusal = 'not-found' | 'expired' | 'limit';
 /**
  * Registers a node with an activation in one transaction: the activation must exist, match
  * the code hash, be unexpired and below its limit; its count goes up by one. The node takes
- * the activation's account, region, role, name and tags.
+ * the activation's account, region, role, name and tags, and the tags it registered with
+ * (`tags`, checked by the caller; a key in both takes the node's value) — stored with the row,
+ * so whatever reacts to the node's first heartbeat already sees them.
  */
 export async function registerInstance(
   db: Db,
-  input: { activationId: string; codeHash: string; instance: Omit<InstanceRow, 'account_id' | 'region' | 'activation_id' | 'iam_role' | 'name' | 'tags'>; now: number },
+  input: {
+    activationId: string; codeHash: string; instance: Omit<InstanceRow, 'account_id' | 'region' | 'activation_id' | 'iam_role' | 'name' | 'tags'>; now: number;
+    tags?: readonly { readonly Key: string; readonly Value: string }[];
+  },
 ): Promise<{ ok: true; row: InstanceRow } | { ok: false; reason: RegistrationRefusal; activation?: ActivationRow }> {
   return db.transaction().execute(async (tx) => {
     const found = await tx.selectFrom('activations').selectAll().where('activation_id', '=', input.activationId).executeTakeFirst();
@@ -67,11 +72,19 @@ export async function registerInstance(
       activation_id: activation.activation_id,
       iam_role: activation.iam_role,
       name: activation.default_instance_name,
-      tags: activation.tags,
+      tags: mergeTags(activation.tags, input.tags),
     };
     await tx.insertInto('managed_instances').values(row).execute();
     return { ok: true, row } as const;
   });
+}
+
+/** The activation's tags (JSON text) with the node's own over them, in order of first appearance. */
+function mergeTags(activationTags: string, own: readonly { readonly Key: string; readonly Value: string }[] | undefined): string {
+  if (!own || own.length === 0) return activationTags;
+  const merged = new Map((JSON.parse(activationTags) as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value]));
+  for (const tag of own) merged.set(tag.Key, tag.Value);
+  return JSON.stringify([...merged].map(([Key, Value]) => ({ Key, Value })));
 }
 
 export async function findInstance(db: Db, instanceId: string): Promise<InstanceRow | undefined> {

@@ -223,6 +223,14 @@ export interface Database {
   command_invocations: CommandInvocationsTable;
   command_output_chunks: CommandOutputChunksTable;
   stored_objects: StoredObjectsTable;
+  // State Manager (0011-associations)
+  associations: AssociationsTable;
+  association_versions: AssociationVersionsTable;
+  association_executions: AssociationExecutionsTable;
+  association_targets: AssociationTargetsTable;
+  // Compliance (0012-compliance)
+  compliance_items: ComplianceItemsTable;
+  compliance_summaries: ComplianceSummariesTable;
 }
 
 // Parameter Store, KMS, Secrets Manager (migration 0004-parameters)
@@ -560,4 +568,146 @@ export interface StoredObjectsTable {
   object_key: string;
   data: string;
   created_at: number;
+}
+
+// Compliance (0012-compliance)
+
+export interface ComplianceItemsTable {
+  account_id: string;
+  region: string;
+  /** `ManagedInstance`, the only resource type AWS supports. */
+  resource_type: string;
+  resource_id: string;
+  /** `Association`, `Patch` or `Custom:<name>`. */
+  compliance_type: string;
+  /** The item's key within its resource and type: `id:<Id>`, or `#<position>` for an item put without an Id. */
+  item_key: string;
+  item_id: string | null;
+  title: string | null;
+  status: string;
+  severity: string;
+  /** Details (JSON object of strings), or null. */
+  details: string | null;
+  /** The execution summary of the put that wrote the item. */
+  execution_time: number;
+  execution_id: string | null;
+  execution_type: string | null;
+  updated_at: number;
+}
+
+/** One row per resource and compliance type that has items, kept by every write. */
+export interface ComplianceSummariesTable {
+  account_id: string;
+  region: string;
+  resource_type: string;
+  resource_id: string;
+  compliance_type: string;
+  /** NON_COMPLIANT when any item is. */
+  status: string;
+  /** The highest severity of the non-compliant items, or of all items when none is. */
+  overall_severity: string;
+  /** Item counts by severity (JSON, SeveritySummary's shape) of the compliant and the non-compliant items. */
+  compliant_counts: string;
+  non_compliant_counts: string;
+  /** The last write's execution summary. */
+  execution_time: number;
+  execution_id: string | null;
+  execution_type: string | null;
+  /** ItemContentHash of the last put (a put with the same hash is ignored). */
+  content_hash: string | null;
+  updated_at: number;
+}
+
+// State Manager (0011-associations)
+
+export interface AssociationsTable {
+  association_id: string;
+  account_id: string;
+  region: string;
+  /** The current version (1, 2…); every version's definition is in association_versions. */
+  association_version: number;
+  /** The document's name or ARN, as given. */
+  name: string;
+  /** As given ($DEFAULT, $LATEST or a number); null = $DEFAULT. */
+  document_version: string | null;
+  /** Legacy associations of one node (InstanceId instead of Targets). */
+  instance_id: string | null;
+  association_name: string | null;
+  /** JSON Record<string, string[]>. */
+  parameters: string;
+  /** JSON Target[]. */
+  targets: string;
+  schedule_expression: string | null;
+  schedule_offset: number | null;
+  apply_only_at_cron_interval: number;
+  max_concurrency: string | null;
+  max_errors: string | null;
+  compliance_severity: string | null;
+  /** AUTO or MANUAL. */
+  sync_compliance: string;
+  /** JSON of the members Bosun keeps and shows back without acting on them (OutputLocation, CalendarNames, TargetLocations…). */
+  extras: string;
+  /** Overview: Pending, Success or Failed. */
+  status: string;
+  detailed_status: string;
+  /** JSON Record<status, count> (AssociationStatusAggregatedCount). */
+  status_counts: string;
+  /** JSON AssociationStatus of UpdateAssociationStatus (legacy associations). */
+  legacy_status: string | null;
+  created_at: number;
+  updated_at: number;
+  last_execution_at: number | null;
+  last_successful_execution_at: number | null;
+  /** When the schedule next applies it; null without a schedule. */
+  next_run_at: number | null;
+}
+
+export interface AssociationVersionsTable {
+  association_id: string;
+  association_version: number;
+  account_id: string;
+  region: string;
+  created_at: number;
+  /** JSON of the version's definition (AssociationVersionInfo's members). */
+  definition: string;
+}
+
+export interface AssociationExecutionsTable {
+  execution_id: string;
+  association_id: string;
+  account_id: string;
+  region: string;
+  association_version: number;
+  /** create, update, schedule, start-once, node (a new node or tag), reconcile. */
+  trigger: string;
+  /** Pending (commands not all created yet), InProgress, Success, Failed. */
+  status: string;
+  detailed_status: string;
+  /** JSON string[]: the nodes this execution applies to, sorted. */
+  instance_ids: string;
+  /** JSON string[]: the Run Command commands made for it (one per 50 nodes). */
+  command_ids: string;
+  /** JSON Record<status, count> (ResourceCountByStatus). */
+  resource_counts: string;
+  created_at: number;
+  /** Who creates its commands holds this; a claim older than the lease is taken over after a crash. */
+  claimed_at: number;
+  ended_at: number | null;
+}
+
+export interface AssociationTargetsTable {
+  association_id: string;
+  instance_id: string;
+  account_id: string;
+  region: string;
+  /** The association version last applied (or being applied) here. */
+  association_version: number;
+  execution_id: string;
+  /** Pending (applying), Success, Failed. */
+  status: string;
+  detailed_status: string;
+  error_code: string;
+  summary: string;
+  execution_at: number;
+  updated_at: number;
 }

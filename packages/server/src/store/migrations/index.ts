@@ -9,6 +9,8 @@ import * as m0007 from './0007-commands.ts';
 import * as m0008 from './0008-change-notifications.ts';
 import * as m0009 from './0009-parameter-names.ts';
 import { regionsMigration } from './0010-regions.ts';
+import * as m0011 from './0011-associations.ts';
+import * as m0012 from './0012-compliance.ts';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so that the server can be
@@ -26,6 +28,8 @@ const migrationsFor = (region: string): Record<string, Migration> => ({
   '0008-change-notifications': m0008,
   '0009-parameter-names': m0009,
   '0010-regions': regionsMigration(region),
+  '0011-associations': m0011,
+  '0012-compliance': m0012,
 });
 
 /** The migrations this version knows, oldest first (a store with others was written by a newer Bosun). */

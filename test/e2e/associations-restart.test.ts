@@ -1,0 +1,98 @@
+/**
+ * State Manager, nothing lost and nothing twice: `bosun server` is killed with SIGKILL while
+ * an association fans out one node at a time over three real agents, then started again on
+ * the same store: the execution resumes, every node ends Success, and each node ran the
+ * execution exactly once (each run appends a line to a marker file of its own).
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { CreateActivationCommand, CreateAssociationCommand, DescribeAssociationCommand, DescribeAssociationExecutionTargetsCommand, DescribeAssociationExecutionsCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { eventually, killAgents, spawnAgent, stateDir } from './nodes-support.ts';
+import { killStrayProcesses, runBosun, spawnBosun, ssmClient, tempDir, type BosunProcess, type Credentials } from './support.ts';
+
+let dataDir: string;
+let keyFile: string;
+let url: string;
+let port: number;
+let server: BosunProcess | undefined;
+let admin: Credentials;
+let ssm: SSMClient;
+const dirs: string[] = [];
+
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port: p } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return p;
+}
+
+async function startServerProcess(): Promise<BosunProcess> {
+  return spawnBosun(['server', '--data-dir', dataDir, '--root-key-file', keyFile, '--listen', `127.0.0.1:${port}`], {
+    waitFor: /Bosun API listening on http:\/\/127\.0\.0\.1:\d+/, stream: 'stderr',
+  });
+}
+
+before(async () => {
+  dataDir = tempDir();
+  dirs.push(dataDir);
+  keyFile = path.join(tempDir(), 'root.key');
+  dirs.push(path.dirname(keyFile));
+  assert.equal((await runBosun(['admin', 'create-root-key', keyFile])).code, 0);
+  const account = await runBosun(['admin', 'create-account', '--admin-user', 'admin', '--data-dir', dataDir, '--root-key-file', keyFile]);
+  assert.equal(account.code, 0, account.stderr);
+  admin = {
+    accessKeyId: /export AWS_ACCESS_KEY_ID=(\S+)/.exec(account.stdout)![1],
+    secretAccessKey: /export AWS_SECRET_ACCESS_KEY=(\S+)/.exec(account.stdout)![1],
+  };
+  port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  server = await startServerProcess();
+  ssm = ssmClient({ url }, admin);
+});
+after(async () => {
+  killAgents();
+  ssm?.destroy();
+  await server?.stop();
+  killStrayProcesses();
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a server killed while an association fans out', () => {
+  test('resumes after a restart: every node ends Success and none ran the execution twice', async () => {
+    const marks = stateDir();
+    dirs.push(marks);
+    const activation = await ssm.send(new CreateActivationCommand({ IamRole: 'BosunNodeRole', RegistrationLimit: 3, Tags: [{ Key: 'Role', Value: 'assoc-restart' }] }));
+    for (const name of ['n1', 'n2', 'n3']) {
+      const dir = stateDir();
+      dirs.push(dir);
+      const agent = await spawnAgent(['--endpoint', url, '--code', activation.ActivationCode!, '--id', activation.ActivationId!, '--state-dir', path.join(dir, 'state')], { NODE_NAME: name });
+      await agent.waitFor(/online as mi-/);
+    }
+    const created = await ssm.send(new CreateAssociationCommand({
+      Name: 'AWS-RunShellScript', Targets: [{ Key: 'tag:Role', Values: ['assoc-restart'] }], MaxConcurrency: '1',
+      Parameters: { commands: [`echo run >> ${marks}/runs-$NODE_NAME`, 'sleep 1.5'] },
+    }));
+    const associationId = created.AssociationDescription!.AssociationId!;
+    await eventually('first node running', async () => fs.readdirSync(marks).length === 1);
+    server!.child.kill('SIGKILL');
+    await server!.exited;
+    server = await startServerProcess();
+    const done = await eventually('association Success after restart', async () => {
+      const d = (await ssm.send(new DescribeAssociationCommand({ AssociationId: associationId }))).AssociationDescription!;
+      return d.Overview?.Status === 'Success' ? d : undefined;
+    }, 60_000);
+    assert.deepEqual(done.Overview!.AssociationStatusAggregatedCount, { Success: 3 });
+    const executions = (await ssm.send(new DescribeAssociationExecutionsCommand({ AssociationId: associationId }))).AssociationExecutions!;
+    assert.equal(executions.length, 1, 'the restart made no second execution');
+    assert.equal(executions[0].Status, 'Success');
+    const targets = (await ssm.send(new DescribeAssociationExecutionTargetsCommand({ AssociationId: associationId, ExecutionId: executions[0].ExecutionId }))).AssociationExecutionTargets!;
+    assert.deepEqual(targets.map((t) => t.Status), ['Success', 'Success', 'Success']);
+    const runs = fs.readdirSync(marks).sort();
+    assert.deepEqual(runs, ['runs-n1', 'runs-n2', 'runs-n3']);
+    for (const file of runs) assert.equal(fs.readFileSync(path.join(marks, file), 'utf8'), 'run\n', `${file} ran more than once`);
+  });
+});

@@ -34,7 +34,8 @@ interface RunFigure {
   rssMiB: number;
 }
 
-async function bootstrap(dataDir: string, databaseUrl: string | undefined): Promise<NewAccessKey> {
+/** The admin's access key, made in the store before the server starts. */
+export async function bootstrap(dataDir: string, databaseUrl: string | undefined): Promise<NewAccessKey> {
   const { rootKey } = ensureRootKeyFile(path.join(dataDir, 'root.key'));
   const store = await openStore({ dataDir, ...(databaseUrl ? { databaseUrl } : {}) });
   try {

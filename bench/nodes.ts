@@ -28,7 +28,7 @@ export interface ServerChild {
 }
 
 export function startServerProcess(dataDir: string, port = 0, databaseUrl?: string, nodeArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerChild> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(HERE, 'fleet/server-process.ts'), dataDir, String(port), ...(databaseUrl ? [databaseUrl] : [])], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(HERE, 'fleet/server-process.ts'), dataDir, String(port), ...(databaseUrl ? [databaseUrl] : [])], { stdio: [env.BOSUN_BENCH_CLOCK === '1' ? 'pipe' : 'ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   return new Promise((resolve, reject) => {
     let text = '';
     child.stdout!.setEncoding('utf8').on('data', (c: string) => {

@@ -10,6 +10,7 @@ const benchmarks: Record<string, () => Promise<{ run(argv: string[]): Promise<vo
   authz: () => import('./authz.ts'),
   nodes: () => import('./nodes.ts'),
   fanout: () => import('./fanout.ts'),
+  associations: () => import('./associations.ts'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

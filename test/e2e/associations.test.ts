@@ -16,7 +16,7 @@ import {
   ListCommandsCommand, ListComplianceItemsCommand, StartAssociationsOnceCommand, UpdateAssociationCommand, type AssociationDescription, type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { createActivation, eventually, killAgents, spawnAgent, startNodesServer, stateDir, type NodesServer } from './nodes-support.ts';
-import { rejection, ssmClient } from './support.ts';
+import { bosunEnv, rejection, runBosun, ssmClient } from './support.ts';
 
 let target: NodesServer;
 let ssm: SSMClient;
@@ -225,5 +225,59 @@ describe('bad input is refused and nothing is created', () => {
     assert.equal((await rejection(ssm.send(new UpdateAssociationCommand({ AssociationId: id })))).name, 'AssociationDoesNotExist');
     const any = (await ssm.send(new ListAssociationsCommand({}))).Associations![0].AssociationId!;
     assert.equal((await rejection(ssm.send(new DescribeAssociationExecutionTargetsCommand({ AssociationId: any, ExecutionId: id })))).name, 'AssociationExecutionDoesNotExist');
+  });
+});
+
+describe('bootstrap on launch, and the bosun CLI', () => {
+  let bootId: string;
+
+  test('a fresh agent started with --tags gets the association of its tag with no other call', async () => {
+    const created = await ssm.send(new CreateAssociationCommand({
+      Name: 'AWS-RunShellScript', AssociationName: 'boot-web', Targets: [{ Key: 'tag:Role', Values: ['boot'] }], Parameters: script('booted'),
+    }));
+    bootId = created.AssociationDescription!.AssociationId!;
+    // The activation carries no tag: the node's tag comes from its own registration.
+    const activation = await createActivation(ssm);
+    const dir = stateDir();
+    dirs.push(dir);
+    const a = await spawnAgent(['--endpoint', target.url, '--code', activation.code, '--id', activation.id, '--state-dir', path.join(dir, 'state'), '--tags', 'Role=boot'], { NODE_NAME: 'boot1' });
+    const [, instanceId] = await a.waitFor(/online as (mi-[0-9a-f]+)/);
+    await eventually('the boot association applied on the new node', async () => runsOf('boot1').length === 1, 30_000);
+    const status = await eventually('its node status Success', async () => {
+      const list = (await ssm.send(new DescribeInstanceAssociationsStatusCommand({ InstanceId: instanceId }))).InstanceAssociationStatusInfos ?? [];
+      return list.find((s) => s.AssociationId === bootId && s.Status === 'Success');
+    });
+    assert.equal(status.AssociationId, bootId);
+  });
+
+  test('bosun assoc ls, show and run', async () => {
+    const env = bosunEnv({ BOSUN_ENDPOINT: target.url, AWS_ACCESS_KEY_ID: target.admin.accessKeyId, AWS_SECRET_ACCESS_KEY: target.admin.secretAccessKey, AWS_REGION: 'us-east-1' });
+    const ls = await runBosun(['assoc', 'ls'], { env });
+    assert.equal(ls.code, 0, ls.stderr);
+    const header = ls.stdout.split('\n')[0];
+    assert.match(header, /^ASSOCIATION ID +NAME +DOCUMENT +VERSION +TARGETS +SCHEDULE +STATUS +LAST RUN$/);
+    const line = ls.stdout.split('\n').find((l) => l.startsWith(bootId));
+    assert.ok(line, ls.stdout);
+    // Aligned: the NAME column starts where its header does.
+    assert.equal(line!.indexOf('boot-web'), header.indexOf('NAME'));
+    assert.match(line!, /tag:Role=boot/);
+
+    const show = await runBosun(['assoc', 'show', bootId], { env });
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, /^Association +.*boot-web/m);
+    assert.match(show.stdout, /^Status +Success/m);
+    assert.match(show.stdout, /^mi-[0-9a-f]+ +Success/m);
+
+    const json = await runBosun(['assoc', 'show', bootId, '--json'], { env });
+    assert.equal(JSON.parse(json.stdout).association.AssociationId, bootId);
+
+    const runs = runsOf('boot1').length;
+    const again = await runBosun(['assoc', 'run', bootId], { env });
+    assert.equal(again.code, 0, again.stderr);
+    await eventually('bosun assoc run applied it again', async () => runsOf('boot1').length === runs + 1, 30_000);
+
+    const unknown = await runBosun(['assoc', 'show', '11111111-2222-4333-8444-555555555555'], { env });
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /AssociationDoesNotExist|does not exist/);
   });
 });

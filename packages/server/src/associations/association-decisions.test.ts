@@ -47,8 +47,9 @@ describe('statuses', () => {
   });
   test('nodes are split into sorted lists of at most 50', () => {
     const many = Array.from({ length: 101 }, (_, i) => `mi-${String(100 - i).padStart(3, '0')}`);
-    const chunks = chunksOf(many);
+    const chunks = chunksOf(many, 50);
     assert.deepEqual(chunks.map((c) => c.length), [50, 50, 1]);
     assert.equal(chunks[0][0], 'mi-000');
+    assert.deepEqual(chunksOf(many, Number.POSITIVE_INFINITY).map((c) => c.length), [101], 'by default an execution is one command');
   });
 });

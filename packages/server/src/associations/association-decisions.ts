@@ -94,8 +94,8 @@ export function executionEndOf(results: readonly string[]): { status: string; de
   return { status, detailedStatus: status, resourceCounts };
 }
 
-/** The nodes of an execution split into SendCommand's InstanceIds lists (at most 50), deterministically. */
-export function chunksOf(instanceIds: readonly string[], size = 50): string[][] {
+/** The nodes of an execution split into lists of at most `size` (sorted, so a resumed execution finds the same lists). */
+export function chunksOf(instanceIds: readonly string[], size: number): string[][] {
   const sorted = [...instanceIds].sort();
   const out: string[][] = [];
   for (let i = 0; i < sorted.length; i += size) out.push(sorted.slice(i, i + size));

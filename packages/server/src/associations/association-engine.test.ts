@@ -73,7 +73,7 @@ async function finish(db: Db, commandId: string, instanceId: string, status: 'Su
 }
 
 function engineFor(db: Db, send: ReturnType<typeof fakeRunCommand>['send'], clock: { now: number }, compliance?: RecordAssociationCompliance) {
-  const engine = new AssociationEngine({ db, send, now: () => clock.now, logger, recordCompliance: async () => compliance, options: { claimLeaseMs: 30_000 } });
+  const engine = new AssociationEngine({ db, send, now: () => clock.now, logger, recordCompliance: async () => compliance, options: { claimLeaseMs: 30_000, nodesPerCommand: 50 } });
   (engine as unknown as { compliance: Promise<unknown> }).compliance = Promise.resolve(compliance);
   return engine;
 }

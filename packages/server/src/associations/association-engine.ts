@@ -25,6 +25,14 @@ export interface AssociationEngineOptions {
   readonly claimLeaseMs?: number;
   /** Node changes arriving within this window are applied together, ms. Default 100. */
   readonly nodeBatchMs?: number;
+  /**
+   * Nodes per Run Command command of an execution. Default: all of them in one command, so that
+   * MaxConcurrency and MaxErrors apply to the whole application as on AWS (SendCommand's limit of
+   * 50 InstanceIds is the API's; the server's own commands are not bound by it).
+   */
+  readonly nodesPerCommand?: number;
+  /** How often due schedules are looked for between ticks, ms (a due run waits at most this long). Default 200. */
+  readonly scheduleCheckMs?: number;
 }
 
 /** SendCommand's longest delivery timeout: an offline node still gets its one pending application when it returns. */
@@ -47,6 +55,9 @@ export interface NodeChange {
  */
 export class AssociationEngine {
   private readonly task: PeriodicTask;
+  private readonly schedules: PeriodicTask;
+  /** The schedule pass under way (the tick and the schedule task share it rather than run two at once). */
+  private scheduling?: Promise<void>;
   private readonly inFlight = new Set<string>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private pendingNodes = new Map<string, { scope: Scope; ids: Set<string> }>();
@@ -64,8 +75,10 @@ export class AssociationEngine {
     recordCompliance?: () => Promise<RecordAssociationCompliance | undefined>;
     options?: AssociationEngineOptions;
   }) {
-    this.options = { tickMs: 1000, reconcileMs: 30_000, claimLeaseMs: 30_000, nodeBatchMs: 100, ...deps.options };
+    this.options = { tickMs: 1000, reconcileMs: 30_000, claimLeaseMs: 30_000, nodeBatchMs: 100, nodesPerCommand: Number.POSITIVE_INFINITY, scheduleCheckMs: 200, ...deps.options };
     this.task = new PeriodicTask({ name: 'associations', intervalMs: this.options.tickMs, logger: deps.logger, run: () => this.tick() });
+    // Due schedules are cheap to look for (an index on next_run_at): more often than the tick, so a run is late by little.
+    this.schedules = new PeriodicTask({ name: 'association schedules', intervalMs: this.options.scheduleCheckMs, logger: deps.logger, run: () => this.runDueSchedules() });
   }
 
   private compliance?: Promise<RecordAssociationCompliance | undefined>;
@@ -73,12 +86,14 @@ export class AssociationEngine {
   start(): void {
     this.compliance = this.deps.recordCompliance?.() ?? Promise.resolve(undefined);
     this.task.start();
+    this.schedules.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.nodeTimer);
     await this.task.stop();
+    await this.schedules.stop();
     await this.nodeBatch;
     await Promise.allSettled([...this.locks.values()]);
   }
@@ -156,8 +171,8 @@ export class AssociationEngine {
   }
 
   /**
-   * The commands of an execution, one per 50 nodes (SendCommand's InstanceIds limit), each
-   * named by the execution in its Comment; `existing` are those already made (by a creator
+   * The commands of an execution (one, unless nodesPerCommand splits them), each named by the
+   * execution in its Comment; `existing` are those already made (by a creator
    * that crashed before recording them), found by that Comment and their nodes.
    */
   private async createCommands(association: AssociationRow, execution: ExecutionRow, existing: ReadonlyMap<string, string>): Promise<void> {
@@ -166,7 +181,7 @@ export class AssociationEngine {
     const comment = commandComment(association.association_id, execution.execution_id);
     const commandIds: string[] = [];
     const parameters = JSON.parse(association.parameters) as Record<string, string[]>;
-    for (const chunk of chunksOf(JSON.parse(execution.instance_ids) as string[])) {
+    for (const chunk of chunksOf(JSON.parse(execution.instance_ids) as string[], this.options.nodesPerCommand)) {
       const made = existing.get(JSON.stringify(chunk));
       if (made) {
         commandIds.push(made);
@@ -219,7 +234,14 @@ export class AssociationEngine {
     }
   }
 
-  private async runDueSchedules(): Promise<void> {
+  private runDueSchedules(): Promise<void> {
+    this.scheduling ??= this.runDueSchedulesOnce().finally(() => {
+      this.scheduling = undefined;
+    });
+    return this.scheduling;
+  }
+
+  private async runDueSchedulesOnce(): Promise<void> {
     const now = this.deps.now();
     for (const a of await dueAssociations(this.deps.db, now, 100)) {
       if (this.stopped) return;

@@ -140,11 +140,13 @@ export class AssociationEngine {
     const { db } = this.deps;
     const association = await findAssociation(db, scope, associationId);
     if (!association) return undefined;
-    const nodes: TargetNode[] = (await listInstances(db, scope)).filter((r) => r.deregistered_at === null)
+    // A node event concerns a few nodes: read those, not the fleet.
+    const only = options.onlyNodes ? [...options.onlyNodes] : undefined;
+    const nodes: TargetNode[] = (await listInstances(db, scope, only)).filter((r) => r.deregistered_at === null)
       .map((r) => ({ instanceId: r.instance_id, tags: JSON.parse(r.tags) as ssm.Tag[], platformType: r.platform_type }));
     let matched = matchNodes(nodes, { instanceId: association.instance_id, targets: JSON.parse(association.targets) as ssm.Target[] }).map((n) => n.instanceId);
     if (options.onlyNodes) matched = matched.filter((n) => options.onlyNodes!.has(n));
-    const states = await targetStates(db, associationId);
+    const states = await targetStates(db, associationId, only);
     const ids = nodesToApply(matched, states.map((s) => ({ instanceId: s.instance_id, associationVersion: s.association_version, status: s.status })), mode, association.association_version);
     if (ids.length === 0) {
       if (options.claimSchedule) await moveSchedule(db, associationId, options.claimSchedule.from, options.claimSchedule.to);

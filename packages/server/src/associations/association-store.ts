@@ -223,9 +223,16 @@ export async function endExecution(
   });
 }
 
-export async function targetStates(db: Db, associationId: string): Promise<TargetStateRow[]> {
-  const rows = await db.selectFrom('association_targets').selectAll().where('association_id', '=', associationId).orderBy('instance_id').execute();
-  return rows.map(normaliseState);
+/** The association's node states, or only those of `instanceIds`. */
+export async function targetStates(db: Db, associationId: string, instanceIds?: readonly string[]): Promise<TargetStateRow[]> {
+  const query = () => db.selectFrom('association_targets').selectAll().where('association_id', '=', associationId);
+  if (!instanceIds) return (await query().orderBy('instance_id').execute()).map(normaliseState);
+  const rows: TargetStateRow[] = [];
+  for (let i = 0; i < instanceIds.length; i += 500) {
+    const slice = instanceIds.slice(i, i + 500);
+    if (slice.length > 0) rows.push(...(await query().where('instance_id', 'in', slice).execute()).map(normaliseState));
+  }
+  return rows;
 }
 
 /** A node's state in every association of the scope. */

@@ -362,7 +362,9 @@ function prepareCommand(deps: CommandOperationDeps, scope: Scope, input: ssm.Sen
     } catch (error) {
       documentError = error;
     }
-    const rows = new Map((await listInstances(db, scope)).filter((r) => r.deregistered_at === null).map((r) => [r.instance_id, r]));
+    // A few named nodes are read by id; tag targets (or many ids) need the scope's nodes.
+    const byId = !input.Targets && input.InstanceIds && input.InstanceIds.length <= 500 ? input.InstanceIds : undefined;
+    const rows = new Map((await listInstances(db, scope, byId)).filter((r) => r.deregistered_at === null).map((r) => [r.instance_id, r]));
     const nodes: TargetNode[] = [...rows.values()].map((r) => ({ instanceId: r.instance_id, tags: JSON.parse(r.tags) as ssm.Tag[], platformType: r.platform_type }));
     const selection = selectTargets(nodes, { instanceIds: input.InstanceIds, targets: input.Targets });
     if (!selection.ok) {

@@ -6,7 +6,7 @@ import { parsePlugins } from '../commands/invocation-output.ts';
 import { PeriodicTask } from '../engine/periodic-task.ts';
 import type { TargetNode } from '../engine/targets.ts';
 import type { Logger } from '../logger.ts';
-import { listInstances } from '../nodes/nodes-store.ts';
+import { listInstances, type InstanceRow } from '../nodes/nodes-store.ts';
 import type { Db } from '../store/store.ts';
 import {
   associationScopes, claimExecution, commandsWithComment, dueAssociations, endExecution, findAssociation, insertExecution, listAssociations, moveSchedule,
@@ -69,7 +69,7 @@ export class AssociationEngine {
 
   constructor(private readonly deps: {
     db: Db;
-    send: (scope: Scope, now: number, input: ssm.SendCommandRequest) => Promise<CommandRow>;
+    send: (scope: Scope, now: number, input: ssm.SendCommandRequest, known?: readonly InstanceRow[]) => Promise<CommandRow>;
     now: () => number;
     logger: Logger;
     recordCompliance?: () => Promise<RecordAssociationCompliance | undefined>;
@@ -142,7 +142,8 @@ export class AssociationEngine {
     if (!association) return undefined;
     // A node event concerns a few nodes: read those, not the fleet.
     const only = options.onlyNodes ? [...options.onlyNodes] : undefined;
-    const nodes: TargetNode[] = (await listInstances(db, scope, only)).filter((r) => r.deregistered_at === null)
+    const instances = await listInstances(db, scope, only);
+    const nodes: TargetNode[] = instances.filter((r) => r.deregistered_at === null)
       .map((r) => ({ instanceId: r.instance_id, tags: JSON.parse(r.tags) as ssm.Tag[], platformType: r.platform_type }));
     let matched = matchNodes(nodes, { instanceId: association.instance_id, targets: JSON.parse(association.targets) as ssm.Target[] }).map((n) => n.instanceId);
     if (options.onlyNodes) matched = matched.filter((n) => options.onlyNodes!.has(n));
@@ -165,7 +166,7 @@ export class AssociationEngine {
     this.inFlight.add(execution.execution_id);
     try {
       if (!(await insertExecution(db, execution, rows, { claimSchedule: options.claimSchedule }))) return undefined;
-      await this.createCommands(association, execution, new Map());
+      await this.createCommands(association, execution, new Map(), instances);
       return execution;
     } finally {
       this.inFlight.delete(execution.execution_id);
@@ -177,7 +178,7 @@ export class AssociationEngine {
    * execution in its Comment; `existing` are those already made (by a creator
    * that crashed before recording them), found by that Comment and their nodes.
    */
-  private async createCommands(association: AssociationRow, execution: ExecutionRow, existing: ReadonlyMap<string, string>): Promise<void> {
+  private async createCommands(association: AssociationRow, execution: ExecutionRow, existing: ReadonlyMap<string, string>, known?: readonly InstanceRow[]): Promise<void> {
     const { db } = this.deps;
     const scope = { accountId: execution.account_id, region: execution.region };
     const comment = commandComment(association.association_id, execution.execution_id);
@@ -199,7 +200,7 @@ export class AssociationEngine {
           ...(association.max_concurrency ? { MaxConcurrency: association.max_concurrency } : {}),
           ...(association.max_errors ? { MaxErrors: association.max_errors } : {}),
           TimeoutSeconds: APPLICATION_TIMEOUT_SECONDS,
-        });
+        }, known);
         commandIds.push(command.command_id);
       } catch (error) {
         // The document or its parameters changed since the association was written: these nodes fail with the reason.

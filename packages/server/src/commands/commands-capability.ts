@@ -7,6 +7,7 @@ import type { Operation } from '../api/operation.ts';
 import type { SignedRequest, VerifiedRequest } from '../api/sigv4.ts';
 import type { Logger } from '../logger.ts';
 import type { ChannelHub } from '../nodes/channel-hub.ts';
+import type { InstanceRow } from '../nodes/nodes-store.ts';
 import { databaseObjectStore } from '../object-store/database-object-store.ts';
 import { fileObjectStore } from '../object-store/file-object-store.ts';
 import type { ObjectStore } from '../object-store/object-store.ts';
@@ -28,7 +29,7 @@ export interface CommandsOptions extends DispatcherOptions {
 export interface CommandsCapability {
   readonly operations: Operation[];
   /** SendCommand on the server's own behalf (State Manager, Maintenance Windows): no IAM check; throws SendCommand's refusals. */
-  send(scope: Scope, now: number, input: ssm.SendCommandRequest): Promise<CommandRow>;
+  send(scope: Scope, now: number, input: ssm.SendCommandRequest, known?: readonly InstanceRow[]): Promise<CommandRow>;
   readonly dispatcher: CommandDispatcher;
   readonly objects: ObjectStore;
   plugin(app: FastifyInstance): Promise<void>;
@@ -62,7 +63,7 @@ export function commandsCapability(deps: {
   const operationDeps = { db: deps.db, documents: deps.documents, dispatcher, executionGraceMs: deps.options?.executionGraceMs };
   return {
     operations: commandOperations(operationDeps),
-    send: (scope, now, input) => sendCommandAs(operationDeps, scope, now, input),
+    send: (scope, now, input, known) => sendCommandAs(operationDeps, scope, now, input, known),
     dispatcher,
     objects,
     plugin: routes,

@@ -352,7 +352,7 @@ function getInvocationShape(command: CommandRow, row: InvocationRow, pluginName:
 }
 
 /** Reads the document and the target nodes of a SendCommand in `scope`; refusals are kept for the handler to throw after IAM has decided. */
-function prepareCommand(deps: CommandOperationDeps, scope: Scope, input: ssm.SendCommandRequest): Promise<Prepared> {
+function prepareCommand(deps: CommandOperationDeps, scope: Scope, input: ssm.SendCommandRequest, known?: readonly InstanceRow[]): Promise<Prepared> {
   const { db } = deps;
   return (async (): Promise<Prepared> => {
     let document: CommandDocument | undefined;
@@ -364,7 +364,7 @@ function prepareCommand(deps: CommandOperationDeps, scope: Scope, input: ssm.Sen
     }
     // A few named nodes are read by id; tag targets (or many ids) need the scope's nodes.
     const byId = !input.Targets && input.InstanceIds && input.InstanceIds.length <= 500 ? input.InstanceIds : undefined;
-    const rows = new Map((await listInstances(db, scope, byId)).filter((r) => r.deregistered_at === null).map((r) => [r.instance_id, r]));
+    const rows = new Map((known ?? await listInstances(db, scope, byId)).filter((r) => r.deregistered_at === null).map((r) => [r.instance_id, r]));
     const nodes: TargetNode[] = [...rows.values()].map((r) => ({ instanceId: r.instance_id, tags: JSON.parse(r.tags) as ssm.Tag[], platformType: r.platform_type }));
     const selection = selectTargets(nodes, { instanceIds: input.InstanceIds, targets: input.Targets });
     if (!selection.ok) {
@@ -442,8 +442,9 @@ async function createCommand(deps: CommandOperationDeps, scope: Scope, now: numb
 
 /**
  * SendCommand on behalf of the server itself (State Manager, Maintenance Windows): the same
- * checks, rows and dispatch as the API call, without IAM (the caller decided already).
+ * checks, rows and dispatch as the API call, without IAM (the caller decided already). `known`:
+ * the scope's node rows when the caller has just read them (a fleet is not read twice).
  */
-export async function sendCommandAs(deps: CommandOperationDeps, scope: Scope, now: number, input: ssm.SendCommandRequest): Promise<CommandRow> {
-  return createCommand(deps, scope, now, input, await prepareCommand(deps, scope, input));
+export async function sendCommandAs(deps: CommandOperationDeps, scope: Scope, now: number, input: ssm.SendCommandRequest, known?: readonly InstanceRow[]): Promise<CommandRow> {
+  return createCommand(deps, scope, now, input, await prepareCommand(deps, scope, input, known));
 }

@@ -2,13 +2,15 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ssm } from '@bosun/protocol';
 import { findCommand, insertCommand, type CommandRow, type InvocationRow } from '../commands/command-store.ts';
+import type { recordAssociationCompliance } from '../compliance/association-compliance.ts';
 import { createLogger } from '../logger.ts';
 import { insertActivation, registerInstance } from '../nodes/nodes-store.ts';
 import type { Db } from '../store/store.ts';
 import { storeTargets } from '../testing/stores.ts';
 import { AssociationEngine } from './association-engine.ts';
 import { findAssociation, insertAssociation, insertExecution, listExecutions, targetStates, type AssociationRow, type ExecutionRow } from './association-store.ts';
-import type { RecordAssociationCompliance } from './compliance-link.ts';
+
+type RecordAssociationCompliance = typeof recordAssociationCompliance;
 
 const NOW = 1_800_000_000_000;
 const ACCOUNT = '123456789012';
@@ -73,7 +75,7 @@ async function finish(db: Db, commandId: string, instanceId: string, status: 'Su
 }
 
 function engineFor(db: Db, send: ReturnType<typeof fakeRunCommand>['send'], clock: { now: number }, compliance?: RecordAssociationCompliance) {
-  const engine = new AssociationEngine({ db, send, now: () => clock.now, logger, recordCompliance: async () => compliance, options: { claimLeaseMs: 30_000, nodesPerCommand: 50 } });
+  const engine = new AssociationEngine({ db, send, now: () => clock.now, logger, recordCompliance: compliance, options: { claimLeaseMs: 30_000, nodesPerCommand: 50 } });
   (engine as unknown as { compliance: Promise<unknown> }).compliance = Promise.resolve(compliance);
   return engine;
 }

@@ -13,7 +13,7 @@ import {
   openExecutions, recordCommands, recordTargetResult, targetStates, type AssociationRow, type ExecutionRow, type TargetStateRow,
 } from './association-store.ts';
 import { chunksOf, commandComment, executionEndOf, matchNodes, nodesToApply, overviewOf, resultOf } from './association-decisions.ts';
-import type { RecordAssociationCompliance } from './compliance-link.ts';
+import type { recordAssociationCompliance } from '../compliance/association-compliance.ts';
 import { nextRunAfter, parseSchedule } from './schedule.ts';
 
 export interface AssociationEngineOptions {
@@ -72,7 +72,8 @@ export class AssociationEngine {
     send: (scope: Scope, now: number, input: ssm.SendCommandRequest, known?: readonly InstanceRow[]) => Promise<CommandRow>;
     now: () => number;
     logger: Logger;
-    recordCompliance?: () => Promise<RecordAssociationCompliance | undefined>;
+    /** Writes a node's Association compliance item (compliance/association-compliance.ts; tests pass their own). */
+    recordCompliance?: typeof recordAssociationCompliance;
     options?: AssociationEngineOptions;
   }) {
     this.options = { tickMs: 1000, reconcileMs: 30_000, claimLeaseMs: 30_000, nodeBatchMs: 100, nodesPerCommand: Number.POSITIVE_INFINITY, scheduleCheckMs: 200, ...deps.options };
@@ -81,10 +82,7 @@ export class AssociationEngine {
     this.schedules = new PeriodicTask({ name: 'association schedules', intervalMs: this.options.scheduleCheckMs, logger: deps.logger, run: () => this.runDueSchedules() });
   }
 
-  private compliance?: Promise<RecordAssociationCompliance | undefined>;
-
   start(): void {
-    this.compliance = this.deps.recordCompliance?.() ?? Promise.resolve(undefined);
     this.task.start();
     this.schedules.start();
   }
@@ -329,7 +327,7 @@ export class AssociationEngine {
   }
 
   private async recordCompliance(association: AssociationRow, execution: ExecutionRow, instanceId: string, status: string, executionTime: number): Promise<void> {
-    const record = await this.compliance;
+    const record = this.deps.recordCompliance;
     if (!record) return;
     try {
       await record(this.deps.db, { accountId: execution.account_id, region: execution.region }, {

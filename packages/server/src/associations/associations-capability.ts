@@ -5,7 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { NodesCapability } from '../nodes/nodes-capability.ts';
 import type { Db } from '../store/store.ts';
 import { AssociationEngine, type AssociationEngineOptions } from './association-engine.ts';
-import { loadAssociationCompliance } from './compliance-link.ts';
+import { recordAssociationCompliance } from '../compliance/association-compliance.ts';
 import { associationOperations } from './operations.ts';
 
 export interface AssociationsCapability {
@@ -29,7 +29,7 @@ export function associationsCapability(deps: {
   options?: AssociationEngineOptions;
 }): AssociationsCapability {
   const engine = new AssociationEngine({
-    db: deps.db, send: deps.commands.send, now: deps.now, logger: deps.logger, recordCompliance: loadAssociationCompliance, options: deps.options,
+    db: deps.db, send: deps.commands.send, now: deps.now, logger: deps.logger, recordCompliance: recordAssociationCompliance, options: deps.options,
   });
   let unsubscribe: (() => void) | undefined;
   return {

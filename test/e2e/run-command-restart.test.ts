@@ -1,15 +1,19 @@
 /**
  * Nothing lost, nothing twice: the server process (`bosun server`) is killed with SIGKILL
- * while a command runs one node at a time on three real agents, then started again on the
- * same store: dispatch resumes from the rows, every invocation ends, and each node ran the
- * command exactly once (each run appends a line to a file of its own).
+ * while work fans out one node at a time on three real agents, then started again on the same
+ * store. A Run Command command: dispatch resumes from the rows, every invocation ends. A State
+ * Manager association: its execution resumes, every node ends Success. Each node ran the work
+ * exactly once (each run appends a line to a marker file of its own). One server serves both.
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { CreateActivationCommand, ListCommandInvocationsCommand, ListCommandsCommand, SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import {
+  CreateActivationCommand, CreateAssociationCommand, DescribeAssociationCommand, DescribeAssociationExecutionTargetsCommand, DescribeAssociationExecutionsCommand,
+  ListCommandInvocationsCommand, ListCommandsCommand, SendCommandCommand, type SSMClient,
+} from '@aws-sdk/client-ssm';
 import { eventually, killAgents, spawnAgent, stateDir } from './nodes-support.ts';
 import { killStrayProcesses, runBosun, spawnBosun, ssmClient, tempDir, type BosunProcess, type Credentials } from './support.ts';
 
@@ -61,27 +65,44 @@ after(async () => {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** Three real agents tagged Role=`role`; each run of `script(marks)` appends to marks/runs-NODE. */
+async function threeNodes(role: string): Promise<string> {
+  const marks = stateDir();
+  dirs.push(marks);
+  const activation = await ssm.send(new CreateActivationCommand({ IamRole: 'BosunNodeRole', RegistrationLimit: 3, Tags: [{ Key: 'Role', Value: role }] }));
+  for (const name of ['n1', 'n2', 'n3']) {
+    const dir = stateDir();
+    dirs.push(dir);
+    const agent = await spawnAgent(['--endpoint', url, '--code', activation.ActivationCode!, '--id', activation.ActivationId!, '--state-dir', path.join(dir, 'state')], { NODE_NAME: name });
+    await agent.waitFor(/online as mi-/);
+  }
+  return marks;
+}
+
+const script = (marks: string) => ({ commands: [`echo run >> ${marks}/runs-$NODE_NAME`, 'sleep 1.5'] });
+
+/** SIGKILL while the first node runs, then the server again on the same store. */
+async function killWhileFirstRuns(marks: string): Promise<void> {
+  await eventually('first node running', async () => fs.readdirSync(marks).length === 1);
+  server!.child.kill('SIGKILL');
+  await server!.exited;
+  server = await startServerProcess();
+}
+
+function assertEachRanOnce(marks: string): void {
+  const runs = fs.readdirSync(marks).sort();
+  assert.deepEqual(runs, ['runs-n1', 'runs-n2', 'runs-n3']);
+  for (const file of runs) assert.equal(fs.readFileSync(path.join(marks, file), 'utf8'), 'run\n', `${file} ran more than once`);
+}
+
 describe('a server killed mid-run', () => {
   test('resumes after a restart: every invocation ends and none ran twice', async () => {
-    const marks = stateDir();
-    dirs.push(marks);
-    const activation = await ssm.send(new CreateActivationCommand({ IamRole: 'BosunNodeRole', RegistrationLimit: 3, Tags: [{ Key: 'Role', Value: 'restart' }] }));
-    for (const name of ['n1', 'n2', 'n3']) {
-      const dir = stateDir();
-      dirs.push(dir);
-      const agent = await spawnAgent(['--endpoint', url, '--code', activation.ActivationCode!, '--id', activation.ActivationId!, '--state-dir', path.join(dir, 'state')], { NODE_NAME: name });
-      await agent.waitFor(/online as mi-/);
-    }
+    const marks = await threeNodes('restart');
     const sent = await ssm.send(new SendCommandCommand({
-      DocumentName: 'AWS-RunShellScript', Targets: [{ Key: 'tag:Role', Values: ['restart'] }], MaxConcurrency: '1',
-      Parameters: { commands: [`echo run >> ${marks}/runs-$NODE_NAME`, 'sleep 1.5'] },
+      DocumentName: 'AWS-RunShellScript', Targets: [{ Key: 'tag:Role', Values: ['restart'] }], MaxConcurrency: '1', Parameters: script(marks),
     }));
     const commandId = sent.Command!.CommandId!;
-    // Kill the server while the first node runs its invocation.
-    await eventually('first invocation running', async () => fs.readdirSync(marks).length === 1);
-    server!.child.kill('SIGKILL');
-    await server!.exited;
-    server = await startServerProcess();
+    await killWhileFirstRuns(marks);
     const done = await eventually('command terminal after restart', async () => {
       const c = (await ssm.send(new ListCommandsCommand({ CommandId: commandId }))).Commands![0];
       return ['Success', 'Failed', 'TimedOut', 'Cancelled'].includes(c.Status!) ? c : undefined;
@@ -90,8 +111,28 @@ describe('a server killed mid-run', () => {
     assert.equal(done.CompletedCount, 3);
     const invocations = (await ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId }))).CommandInvocations!;
     assert.deepEqual(invocations.map((i) => i.Status), ['Success', 'Success', 'Success']);
-    const runs = fs.readdirSync(marks).sort();
-    assert.deepEqual(runs, ['runs-n1', 'runs-n2', 'runs-n3']);
-    for (const file of runs) assert.equal(fs.readFileSync(path.join(marks, file), 'utf8'), 'run\n', `${file} ran more than once`);
+    assertEachRanOnce(marks);
+  });
+});
+
+describe('a server killed while an association fans out', () => {
+  test('resumes after a restart: every node ends Success and none ran the execution twice', async () => {
+    const marks = await threeNodes('assoc-restart');
+    const created = await ssm.send(new CreateAssociationCommand({
+      Name: 'AWS-RunShellScript', Targets: [{ Key: 'tag:Role', Values: ['assoc-restart'] }], MaxConcurrency: '1', Parameters: script(marks),
+    }));
+    const associationId = created.AssociationDescription!.AssociationId!;
+    await killWhileFirstRuns(marks);
+    const done = await eventually('association Success after restart', async () => {
+      const d = (await ssm.send(new DescribeAssociationCommand({ AssociationId: associationId }))).AssociationDescription!;
+      return d.Overview?.Status === 'Success' ? d : undefined;
+    }, 60_000);
+    assert.deepEqual(done.Overview!.AssociationStatusAggregatedCount, { Success: 3 });
+    const executions = (await ssm.send(new DescribeAssociationExecutionsCommand({ AssociationId: associationId }))).AssociationExecutions!;
+    assert.equal(executions.length, 1, 'the restart made no second execution');
+    assert.equal(executions[0].Status, 'Success');
+    const targets = (await ssm.send(new DescribeAssociationExecutionTargetsCommand({ AssociationId: associationId, ExecutionId: executions[0].ExecutionId }))).AssociationExecutionTargets!;
+    assert.deepEqual(targets.map((t) => t.Status), ['Success', 'Success', 'Success']);
+    assertEachRanOnce(marks);
   });
 });

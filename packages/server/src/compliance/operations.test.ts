@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isAwsError, type ssm } from '@bosun/protocol';
-import type { UserPrincipal } from '../accounts/principal.ts';
 import type { CallContext, Operation } from '../api/operation.ts';
+import { fixtures } from '../testing/fixtures.ts';
 import { storeTargets, type TestStore } from '../testing/stores.ts';
 import { complianceOperations } from './operations.ts';
 import { insertTestNode, testNodeId } from './test-support.ts';
 
 const NOW = Date.UTC(2026, 7, 1);
 const ACCOUNT = '333333333333';
-const principal: UserPrincipal = { type: 'IAMUser', accountId: ACCOUNT, userName: 'admin', userId: 'AIDAADMIN', arn: `arn:aws:iam::${ACCOUNT}:user/admin`, accessKeyId: 'AKIAADMIN' };
-const context = (region = 'us-east-1'): CallContext => ({ principal, now: NOW, region, scope: { accountId: ACCOUNT, region }, requestId: 'r', sourceIp: '10.0.0.1' });
+const context = (region = 'us-east-1'): CallContext => fixtures.callContext({ accountId: ACCOUNT, region }, { now: NOW, sourceIp: '10.0.0.1' });
 const failsWith = (code: string, message?: RegExp) => (error: unknown) => isAwsError(error) && error.code === code && (!message || message.test(error.message));
 
 type PutInput = Omit<ssm.PutComplianceItemsRequest, 'ExecutionSummary'> & { ExecutionSummary?: ssm.ComplianceExecutionSummary };

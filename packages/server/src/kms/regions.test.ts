@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isAwsError } from '@bosun/protocol';
-import type { UserPrincipal } from '../accounts/principal.ts';
 import type { AuthorizationRequest, Authorizer } from '../api/authorize.ts';
 import type { CallContext, Operation, Permission } from '../api/operation.ts';
 import { fixtures } from '../testing/fixtures.ts';
@@ -20,11 +19,9 @@ const US = 'us-east-1';
 const EU = 'eu-west-1';
 const CN = 'cn-north-1';
 
-const principal: UserPrincipal = { type: 'IAMUser', accountId: ACCOUNT, userName: 'admin', userId: 'AIDAADMIN', arn: `arn:aws:iam::${ACCOUNT}:user/admin`, accessKeyId: 'AKIAADMIN' };
+const principal = fixtures.adminPrincipal(ACCOUNT);
 
-function context(region: string): CallContext {
-  return { principal, now: NOW, region, scope: { accountId: ACCOUNT, region }, requestId: 'r', sourceIp: '10.1.2.3' };
-}
+const context = (region: string): CallContext => fixtures.callContext({ accountId: ACCOUNT, region }, { now: NOW });
 
 const caller = (region: string): KeyCaller => ({ principal, now: NOW, region });
 

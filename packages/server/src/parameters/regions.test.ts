@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isAwsError } from '@bosun/protocol';
-import type { UserPrincipal } from '../accounts/principal.ts';
 import type { Authorizer } from '../api/authorize.ts';
 import type { CallContext, Operation } from '../api/operation.ts';
 import { KeyService } from '../kms/key-service.ts';
@@ -22,8 +21,7 @@ const US = 'us-east-1';
 const EU = 'eu-west-1';
 const CN = 'cn-north-1';
 
-const principal: UserPrincipal = { type: 'IAMUser', accountId: ACCOUNT, userName: 'admin', userId: 'AIDAADMIN', arn: `arn:aws:iam::${ACCOUNT}:user/admin`, accessKeyId: 'AKIAADMIN' };
-const context = (region: string): CallContext => ({ principal, now: NOW, region, scope: { accountId: ACCOUNT, region }, requestId: 'r', sourceIp: '10.1.2.3' });
+const context = (region: string): CallContext => fixtures.callContext({ accountId: ACCOUNT, region }, { now: NOW });
 const notFound = (error: unknown) => isAwsError(error) && error.code === 'ParameterNotFound';
 
 for (const target of storeTargets) {

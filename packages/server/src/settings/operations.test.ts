@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isAwsError } from '@bosun/protocol';
-import type { UserPrincipal } from '../accounts/principal.ts';
 import type { CallContext, Operation } from '../api/operation.ts';
 import { fixtures } from '../testing/fixtures.ts';
 import { storeTargets, type TestStore } from '../testing/stores.ts';
@@ -19,8 +18,7 @@ for (const target of storeTargets) {
     before(async () => {
       store = await target.open();
       accountId = (await fixtures.account(store, fixtures.rootKey(), { now: NOW - 1000 })).accountId;
-      const principal: UserPrincipal = { type: 'IAMUser', accountId, userName: 'admin', userId: 'AIDAADMIN', arn: `arn:aws:iam::${accountId}:user/admin`, accessKeyId: 'AKIAADMIN' };
-      const context = (region: string): CallContext => ({ principal, now: NOW, region, scope: { accountId, region }, requestId: 'r', sourceIp: '10.1.2.3' });
+      const context = (region: string): CallContext => fixtures.callContext({ accountId, region }, { now: NOW });
       const operations = new Map<string, Operation>(settingsOperations({ db: store.db }).map((op) => [op.name, op]));
       call = (name, region, input) => operations.get(name)!.handle(context(region), input) as Promise<any>;
     });

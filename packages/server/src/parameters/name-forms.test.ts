@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Scope } from '@bosun/protocol';
 import { DELETED_BY } from '../store/migrations/0009-parameter-names.ts';
-import { migrateToLatest, openStore, type Store } from '../store/store.ts';
+import { migrateToLatest } from '../store/store.ts';
 import { fixtures } from '../testing/fixtures.ts';
-import { createPostgresSchema, postgresUrl, storeTargets, type TestStore } from '../testing/stores.ts';
-import { skipUnless } from '../testing/requirements.ts';
+import { storeTargets, type TestStore } from '../testing/stores.ts';
 import { nameForms, pathForm } from './names.ts';
 import { deleteParameter, getCurrent, getTags, getVersions, listCurrent, listDeleted, putVersion, VersionConflict, type VersionRow } from './parameter-store.ts';
 import { restoreDeletedParameter } from './restore.ts';
@@ -58,26 +54,6 @@ for (const target of storeTargets) {
   });
 }
 
-/** Stores of the layout before 0009 (migrated up to 0008), where foo and /foo could both exist. */
-const earlierStores = [
-  {
-    name: 'sqlite',
-    async open(): Promise<{ store: Store; destroy(): Promise<void> }> {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-names-'));
-      const store = await openStore({ dataDir, migrate: false });
-      return { store, async destroy() { await store.close(); fs.rmSync(dataDir, { recursive: true, force: true }); } };
-    },
-  },
-  {
-    name: 'postgres',
-    skip: skipUnless(postgresUrl !== undefined, 'BOSUN_TEST_DATABASE_URL is not set (PostgreSQL tests need a real server; .ci/run sets it)'),
-    async open(): Promise<{ store: Store; destroy(): Promise<void> }> {
-      const schema = await createPostgresSchema();
-      const store = await openStore({ databaseUrl: schema.url, migrate: false });
-      return { store, async destroy() { await store.close(); await schema.drop(); } };
-    },
-  },
-];
 
 /** A version row as stores before 0010-regions held it: without a region. */
 function withoutRegion(version: VersionRow): Omit<VersionRow, 'region'> {
@@ -86,20 +62,20 @@ function withoutRegion(version: VersionRow): Omit<VersionRow, 'region'> {
   return copy as Omit<VersionRow, 'region'>;
 }
 
-for (const target of earlierStores) {
+for (const target of storeTargets) {
   describe(`migration 0009 on ${target.name}`, { skip: target.skip }, () => {
     const scope = { accountId: '111122223333', region: 'us-east-1' };
-    let opened: Awaited<ReturnType<(typeof earlierStores)[number]['open']>>;
+    let opened: TestStore;
     before(async () => {
-      opened = await target.open();
-      await migrateToLatest(opened.store.db, 'us-east-1', '0008-change-notifications');
+      opened = await target.openUnmigrated();
+      await migrateToLatest(opened.db, 'us-east-1', '0008-change-notifications');
     });
     after(async () => {
       await opened?.destroy();
     });
 
     test('migration 0009 keeps the most recently modified of foo and /foo, and moves the other with its versions and tags to the deleted parameters', async () => {
-      const db = opened.store.db as any;
+      const db = opened.db as any;
       const put = (name: string, version: number, value: string, at: number, current = 1) =>
         db.insertInto('parameter_versions').values({ ...withoutRegion(row(scope, name, version, value, at)), is_current: current }).execute();
       const tag = (name: string, tags: string) => db.insertInto('parameter_tags').values({ account_id: scope.accountId, name, tags }).execute();
@@ -111,9 +87,9 @@ for (const target of earlierStores) {
       await put('tie', 1, 'bare', T0 + 5);
       await put('/tie', 1, 'slash', T0 + 5);
       await put('/alone', 1, 'x', T0 + 1);
-      await migrateToLatest(opened.store.db, 'us-east-1');
+      await migrateToLatest(opened.db, 'us-east-1');
 
-      const store = opened.store;
+      const store = opened;
       const kept = await getVersions(store.db, scope, 'pair');
       assert.deepEqual(kept.map((v) => [v.name, v.value]), [['/pair', 'new']]);
       assert.equal((await getTags(store.db, scope, ['/pair'])).get('/pair'), '[{"Key":"form","Value":"slash"}]');

@@ -16,6 +16,8 @@ export interface StoreTarget {
   /** Why this target is skipped, or undefined when it runs. */
   readonly skip?: string;
   open(): Promise<TestStore>;
+  /** A store with no migration run: tests migrate it part way to make a store of an earlier version. */
+  openUnmigrated(): Promise<TestStore>;
 }
 
 export interface TestStore extends Store {
@@ -28,17 +30,18 @@ export interface TestStore extends Store {
 export const postgresUrl = process.env.BOSUN_TEST_DATABASE_URL;
 
 export const storeTargets: readonly StoreTarget[] = [
-  { name: 'sqlite', open: openSqliteTestStore },
+  { name: 'sqlite', open: openSqliteTestStore, openUnmigrated: () => openSqliteTestStore({ migrate: false }) },
   {
     name: 'postgres',
     skip: skipUnless(postgresUrl !== undefined, 'BOSUN_TEST_DATABASE_URL is not set (PostgreSQL tests need a real server; .ci/run sets it)'),
     open: openPostgresTestStore,
+    openUnmigrated: () => openPostgresTestStore({ migrate: false }),
   },
 ];
 
-export async function openSqliteTestStore(): Promise<TestStore> {
+export async function openSqliteTestStore(options: { migrate?: boolean } = {}): Promise<TestStore> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-test-'));
-  const store = await openStore({ dataDir });
+  const store = await openStore({ dataDir, ...options });
   return {
     ...store,
     location: { dataDir },
@@ -70,9 +73,9 @@ export async function createPostgresSchema(): Promise<{ url: string; drop(): Pro
   };
 }
 
-export async function openPostgresTestStore(): Promise<TestStore> {
+export async function openPostgresTestStore(options: { migrate?: boolean } = {}): Promise<TestStore> {
   const schema = await createPostgresSchema();
-  const store = await openStore({ databaseUrl: schema.url });
+  const store = await openStore({ databaseUrl: schema.url, ...options });
   return {
     ...store,
     location: { databaseUrl: schema.url },

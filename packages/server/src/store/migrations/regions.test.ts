@@ -1,38 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { createPostgresSchema, postgresUrl } from '../../testing/stores.ts';
-import { skipUnless } from '../../testing/requirements.ts';
-import { migrateToLatest, openStore, type Store } from '../store.ts';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { storeTargets, type TestStore } from '../../testing/stores.ts';
+import { migrateToLatest } from '../store.ts';
 
  
 
 const ACCOUNT = '111122223333';
 const T0 = Date.UTC(2026, 11, 1);
 
-/** Stores of the layout before 0010-regions (migrated up to 0009), on both engines. */
-const targets = [
-  {
-    name: 'sqlite',
-    async open(): Promise<{ store: Store; destroy(): Promise<void> }> {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-regions-'));
-      const store = await openStore({ dataDir, migrate: false });
-      return { store, async destroy() { await store.close(); fs.rmSync(dataDir, { recursive: true, force: true }); } };
-    },
-  },
-  {
-    name: 'postgres',
-    skip: skipUnless(postgresUrl !== undefined, 'BOSUN_TEST_DATABASE_URL is not set (PostgreSQL tests need a real server; .ci/run sets it)'),
-    async open(): Promise<{ store: Store; destroy(): Promise<void> }> {
-      const schema = await createPostgresSchema();
-      const store = await openStore({ databaseUrl: schema.url, migrate: false });
-      return { store, async destroy() { await store.close(); await schema.drop(); } };
-    },
-  },
-];
 
 const parameter = (name: string, value: string) => ({
   account_id: ACCOUNT, name, version: 1, parent_path: '/', type: 'String', value, key_id: null, description: null,
@@ -40,19 +16,19 @@ const parameter = (name: string, value: string) => ({
   last_modified_user: `arn:aws:iam::${ACCOUNT}:user/old`, is_current: 1, expires_at: null, policy_due_at: null,
 });
 
-for (const target of targets) {
+for (const target of storeTargets) {
   describe(`migration 0010-regions on ${target.name}`, { skip: target.skip }, () => {
-    let opened: Awaited<ReturnType<(typeof targets)[number]['open']>>;
+    let opened: TestStore;
     let db: any;
     before(async () => {
-      opened = await target.open();
-      db = opened.store.db;
-      await migrateToLatest(opened.store.db, 'us-east-1', '0009-parameter-names');
+      opened = await target.openUnmigrated();
+      db = opened.db;
+      await migrateToLatest(opened.db, 'us-east-1', '0009-parameter-names');
       await db.insertInto('parameter_versions').values(parameter('/app/url', 'https://old')).execute();
       await db.insertInto('documents').values({ account_id: ACCOUNT, name: 'Mine', document_type: 'Command', default_version: 1, version_counter: 1, created_at: T0, tags: '[]' }).execute();
       await db.insertInto('service_settings').values({ account_id: ACCOUNT, setting_id: '/ssm/parameter-store/default-parameter-tier', setting_value: 'Advanced', last_modified_at: T0, last_modified_user: 'old' }).execute();
       // The server was configured for eu-west-1 when these were written.
-      await migrateToLatest(opened.store.db, 'eu-west-1');
+      await migrateToLatest(opened.db, 'eu-west-1');
     });
     after(async () => {
       await opened?.destroy();

@@ -1,9 +1,11 @@
 import crypto from 'node:crypto';
-import { awsError, formatArn, isAwsError, parseArn, type Scope, type ssm } from '@bosun/protocol';
+import { awsError, isAwsError, parseArn, type Scope, type ssm } from '@bosun/protocol';
 import { defineOperation, type CallContext, type Operation, type Permission } from '../api/operation.ts';
 import { commandInvocations } from '../commands/command-store.ts';
 import type { DocumentSource } from '../commands/document-source.ts';
+import { documentArnOf } from '../documents/document-names.ts';
 import type { TargetNode } from '../engine/targets.ts';
+import { instanceArn } from '../nodes/instance-operations.ts';
 import { findInstance, inScope } from '../nodes/nodes-store.ts';
 import { page } from '../nodes/paging.ts';
 import type { Db } from '../store/store.ts';
@@ -67,27 +69,27 @@ export function associationOperations(deps: AssociationOperationDeps): Operation
   /** IAM: the action on the document (by name or ARN) and the nodes named, or every managed node for tag targets. */
   const definitionPermissions = (action: string) => (ctx: CallContext, input: { Name?: string; InstanceId?: string; Targets?: ssm.Target[] }): Permission[] => {
     const out: Permission[] = [];
-    if (input.Name) out.push({ action, resource: documentArn(ctx, input.Name) });
+    if (input.Name) out.push({ action, resource: documentArnOf(ctx, input.Name) });
     const ids = input.InstanceId ? [input.InstanceId] : [];
     let anyNode = false;
     for (const t of input.Targets ?? []) {
       if (t.Key?.toLowerCase() === 'instanceids' && !(t.Values ?? []).includes('*')) ids.push(...(t.Values ?? []));
       else anyNode = true;
     }
-    for (const id of ids) out.push({ action, resource: nodeArn(ctx, id) });
-    if (anyNode) out.push({ action, resource: nodeArn(ctx, '*') });
+    for (const id of ids) out.push({ action, resource: instanceArn(ctx, id) });
+    if (anyNode) out.push({ action, resource: instanceArn(ctx, '*') });
     return out.length > 0 ? out : [{ action, resource: '*' }];
   };
   const onAssociation = (action: string) => async (ctx: CallContext, input: { AssociationId?: string; Name?: string; InstanceId?: string }): Promise<Permission[]> => {
     const row = input.AssociationId ? await findAssociation(db, ctx.scope, input.AssociationId) : undefined;
     const name = row?.name ?? input.Name;
-    const out: Permission[] = name ? [{ action, resource: documentArn(ctx, name) }] : [{ action, resource: '*' }];
+    const out: Permission[] = name ? [{ action, resource: documentArnOf(ctx, name) }] : [{ action, resource: '*' }];
     const instanceId = row?.instance_id ?? input.InstanceId;
-    if (instanceId) out.push({ action, resource: nodeArn(ctx, instanceId) });
+    if (instanceId) out.push({ action, resource: instanceArn(ctx, instanceId) });
     return out;
   };
   const auditResources = (ctx: CallContext, name: string | undefined, associationId: string | undefined) => [
-    ...(name ? [{ type: 'AWS::SSM::Document', name, arn: documentArn(ctx, name) }] : []),
+    ...(name ? [{ type: 'AWS::SSM::Document', name, arn: documentArnOf(ctx, name) }] : []),
     ...(associationId ? [{ type: 'AWS::SSM::Association', name: associationId }] : []),
   ];
 
@@ -104,7 +106,7 @@ export function associationOperations(deps: AssociationOperationDeps): Operation
       service: 'ssm', name: 'CreateAssociationBatch', readOnly: false,
       permissions: (ctx, input) => input.Entries.flatMap((e) => definitionPermissions('ssm:CreateAssociationBatch')(ctx, e)),
       resources: (ctx, input, output) => [
-        ...new Map(input.Entries.map((e) => [e.Name, { type: 'AWS::SSM::Document', name: e.Name, arn: documentArn(ctx, e.Name) }])).values(),
+        ...new Map(input.Entries.map((e) => [e.Name, { type: 'AWS::SSM::Document', name: e.Name, arn: documentArnOf(ctx, e.Name) }])).values(),
         ...(output?.Successful ?? []).map((d) => ({ type: 'AWS::SSM::Association', name: d.AssociationId! })),
       ],
       async handle(ctx, input) {
@@ -136,7 +138,7 @@ export function associationOperations(deps: AssociationOperationDeps): Operation
     }),
     defineOperation<ssm.UpdateAssociationRequest, ssm.UpdateAssociationResult>({
       service: 'ssm', name: 'UpdateAssociation', readOnly: false,
-      permissions: async (ctx, input) => [...(await onAssociation('ssm:UpdateAssociation')(ctx, input)), ...(input.Name ? [{ action: 'ssm:UpdateAssociation', resource: documentArn(ctx, input.Name) }] : [])],
+      permissions: async (ctx, input) => [...(await onAssociation('ssm:UpdateAssociation')(ctx, input)), ...(input.Name ? [{ action: 'ssm:UpdateAssociation', resource: documentArnOf(ctx, input.Name) }] : [])],
       resources: (ctx, input) => auditResources(ctx, input.Name, input.AssociationId),
       async handle(ctx, input) {
         const current = await byId(ctx, input.AssociationId);
@@ -260,8 +262,8 @@ export function associationOperations(deps: AssociationOperationDeps): Operation
     defineOperation<ssm.UpdateAssociationStatusRequest, ssm.UpdateAssociationStatusResult>({
       service: 'ssm', name: 'UpdateAssociationStatus', readOnly: false,
       permissions: (ctx, input) => [
-        { action: 'ssm:UpdateAssociationStatus', resource: documentArn(ctx, input.Name) },
-        { action: 'ssm:UpdateAssociationStatus', resource: nodeArn(ctx, input.InstanceId) },
+        { action: 'ssm:UpdateAssociationStatus', resource: documentArnOf(ctx, input.Name) },
+        { action: 'ssm:UpdateAssociationStatus', resource: instanceArn(ctx, input.InstanceId) },
       ],
       resources: (ctx, input) => auditResources(ctx, input.Name, undefined),
       async handle(ctx, input) {
@@ -480,16 +482,6 @@ function executionFilter(f: ssm.AssociationExecutionFilter): (e: { execution_id:
   }
   if (f.Type !== 'EQUAL') throw awsError('ValidationException', `Filter ${f.Key} takes the type EQUAL only.`);
   return f.Key === 'ExecutionId' ? (e) => e.execution_id === f.Value : (e) => e.status === f.Value;
-}
-
-function documentArn(ctx: CallContext, nameOrArn: string): string {
-  if (parseArn(nameOrArn)) return nameOrArn;
-  const account = nameOrArn.startsWith('AWS-') || nameOrArn.startsWith('AWSSupport-') ? '' : ctx.principal.accountId;
-  return formatArn({ service: 'ssm', region: ctx.region, accountId: account, resource: `document/${nameOrArn}` });
-}
-
-function nodeArn(ctx: CallContext, instanceId: string): string {
-  return formatArn({ service: 'ssm', region: ctx.region, accountId: ctx.principal.accountId, resource: `managed-instance/${instanceId}` });
 }
 
 function stripUndefined<T extends Record<string, unknown>>(o: T): T {

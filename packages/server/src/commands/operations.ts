@@ -1,10 +1,12 @@
 import crypto from 'node:crypto';
-import { awsError, formatArn, parseArn, type Scope, type ssm } from '@bosun/protocol';
+import { awsError, formatArn, type Scope, type ssm } from '@bosun/protocol';
 import { defineOperation, type CallContext, type Operation, type Permission } from '../api/operation.ts';
 import { DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_ERRORS, limitFor, parseLimit } from '../engine/rate-control.ts';
 import { selectTargets, type TargetNode } from '../engine/targets.ts';
+import { instanceArn } from '../nodes/instance-operations.ts';
 import { inScope, listInstances, type InstanceRow } from '../nodes/nodes-store.ts';
 import { decodeNextToken, encodeNextToken } from '../nodes/paging.ts';
+import { documentArnOf } from '../documents/document-names.ts';
 import type { Db } from '../store/store.ts';
 import { findCommand, findInvocation, insertCommand, listCommands, listInvocations, type CommandQuery, type CommandRow, type InvocationRow, type InvocationWithCommand } from './command-store.ts';
 import type { CommandDispatcher } from './dispatcher.ts';
@@ -74,7 +76,7 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
             conditions[`ssm:resourceTag/${tag.Key}`] = tag.Value;
             conditions[`aws:ResourceTag/${tag.Key}`] = tag.Value;
           }
-          permissions.push({ action: 'ssm:SendCommand', resource: nodeArn(ctx, id), conditions });
+          permissions.push({ action: 'ssm:SendCommand', resource: instanceArn(ctx, id), conditions });
         }
         for (const reference of plainReferences(input.Parameters ?? {})) {
           permissions.push({ action: 'ssm:GetParameters', resource: parameterArn(ctx, referenceName(reference)) });
@@ -174,17 +176,6 @@ export function commandOperations(deps: CommandOperationDeps): Operation[] {
       },
     }),
   ];
-}
-
-function documentArnOf(ctx: CallContext, nameOrArn: string): string {
-  if (parseArn(nameOrArn)) return nameOrArn;
-  // AWS-owned documents live in no account.
-  const account = nameOrArn.startsWith('AWS-') || nameOrArn.startsWith('AWSSupport-') ? '' : ctx.principal.accountId;
-  return formatArn({ service: 'ssm', region: ctx.region, accountId: account, resource: `document/${nameOrArn}` });
-}
-
-function nodeArn(ctx: CallContext, instanceId: string): string {
-  return formatArn({ service: 'ssm', region: ctx.region, accountId: ctx.principal.accountId, resource: `managed-instance/${instanceId}` });
 }
 
 function parameterArn(ctx: CallContext, name: string): string {

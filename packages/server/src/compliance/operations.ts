@@ -1,6 +1,7 @@
-import { awsError, formatArn, type ssm } from '@bosun/protocol';
+import { awsError, type ssm } from '@bosun/protocol';
 import type { AuditResource } from '../audit/record.ts';
 import { defineOperation, type CallContext, type Operation, type Permission } from '../api/operation.ts';
+import { instanceArn } from '../nodes/instance-operations.ts';
 import { findInstance, inScope } from '../nodes/nodes-store.ts';
 import { page } from '../nodes/paging.ts';
 import type { Db } from '../store/store.ts';
@@ -41,9 +42,9 @@ export function complianceOperations(deps: ComplianceDeps): Operation[] {
           conditions[`ssm:resourceTag/${tag.Key}`] = tag.Value;
           conditions[`aws:ResourceTag/${tag.Key}`] = tag.Value;
         }
-        return [{ action: 'ssm:PutComplianceItems', resource: nodeArn(ctx, input.ResourceId), conditions }];
+        return [{ action: 'ssm:PutComplianceItems', resource: instanceArn(ctx, input.ResourceId), conditions }];
       },
-      resources: (ctx, input): AuditResource[] => [{ type: 'AWS::SSM::ManagedInstance', name: input.ResourceId, arn: nodeArn(ctx, input.ResourceId) }],
+      resources: (ctx, input): AuditResource[] => [{ type: 'AWS::SSM::ManagedInstance', name: input.ResourceId, arn: instanceArn(ctx, input.ResourceId) }],
       async handle(ctx, input) {
         checkResourceType(input.ResourceType);
         checkComplianceType(input.ComplianceType);
@@ -243,6 +244,3 @@ function resourceSummary(row: SummaryRow): ssm.ResourceComplianceSummaryItem {
   };
 }
 
-function nodeArn(ctx: CallContext, instanceId: string): string {
-  return formatArn({ service: 'ssm', region: ctx.region, accountId: ctx.principal.accountId, resource: `managed-instance/${instanceId}` });
-}

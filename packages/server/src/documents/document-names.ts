@@ -1,4 +1,5 @@
 import { awsError, formatArn, parseArn } from '@bosun/protocol';
+import type { CallContext } from '../api/operation.ts';
 
 /** The owner shown for built-in documents; their ARN has an empty account. */
 export const AMAZON_OWNER = 'Amazon';
@@ -6,6 +7,13 @@ export const AMAZON_OWNER = 'Amazon';
 /** arn:PARTITION:ssm:REGION:ACCOUNT:document/NAME (the partition follows the region); built-ins (ownerAccountId '') have no account. */
 export function documentArn(region: string, ownerAccountId: string, name: string): string {
   return formatArn({ service: 'ssm', region, accountId: ownerAccountId, resource: `document/${name}` });
+}
+
+/** The ARN a call names a document by: its ARN as given, or by name in the caller's account and region (AWS-owned documents live in no account). */
+export function documentArnOf(ctx: CallContext, nameOrArn: string): string {
+  if (parseArn(nameOrArn)) return nameOrArn;
+  const owner = nameOrArn.startsWith('AWS-') || nameOrArn.startsWith('AWSSupport-') ? '' : ctx.principal.accountId;
+  return documentArn(ctx.region, owner, nameOrArn);
 }
 
 /** A document named by its name or its ARN: the owner account when an ARN names one ('' for Amazon's). */

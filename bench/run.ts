@@ -11,6 +11,8 @@ const benchmarks: Record<string, () => Promise<{ run(argv: string[]): Promise<vo
   nodes: () => import('./nodes.ts'),
   fanout: () => import('./fanout.ts'),
   associations: () => import('./associations.ts'),
+  windows: () => import('./windows.ts'),
+  inventory: () => import('./inventory.ts'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

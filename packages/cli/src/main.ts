@@ -12,6 +12,8 @@ import { paramsCommand } from './commands/params.ts';
 import { iamCommand } from './commands/iam.ts';
 import { serverCommand } from './commands/server.ts';
 import { runCommand } from './commands/run.ts';
+import { windowsCommand } from './commands/windows.ts';
+import { inventoryCommand } from './commands/inventory.ts';
 
 export function program(): Command {
   return new Command('bosun')
@@ -29,6 +31,8 @@ export function program(): Command {
     .addCommand(nodesCommand())
     .addCommand(runCommand())
     .addCommand(assocCommand())
+    .addCommand(windowsCommand())
+    .addCommand(inventoryCommand())
     .addCommand(agentCommand());
 }
 

@@ -36,6 +36,8 @@ import { storeDocumentSource } from './commands/document-adapter.ts';
 import { associationsCapability, type AssociationsCapability } from './associations/associations-capability.ts';
 import type { AssociationEngineOptions } from './associations/association-engine.ts';
 import { complianceOperations } from './compliance/operations.ts';
+import { maintenanceWindowsCapability, type MaintenanceWindowsCapability, type MaintenanceWindowsOptions } from './maintenance-windows/maintenance-windows-capability.ts';
+import { inventoryCapability, type InventoryCapability, type InventoryOptions } from './inventory/inventory-capability.ts';
 
 export interface ServerOptions {
   readonly host: string;
@@ -58,6 +60,10 @@ export interface ServerOptions {
   readonly commands?: CommandsOptions;
   /** State Manager: how often executions are followed and every association reconciled. */
   readonly associations?: AssociationEngineOptions;
+  /** Maintenance windows: scheduler loop and clock. */
+  readonly maintenanceWindows?: MaintenanceWindowsOptions;
+  /** Inventory: ingestion and history retention. */
+  readonly inventory?: InventoryOptions;
 }
 
 export interface RunningServer {
@@ -69,6 +75,8 @@ export interface RunningServer {
   readonly nodes: NodesCapability;
   readonly commands: CommandsCapability;
   readonly associations: AssociationsCapability;
+  readonly maintenanceWindows: MaintenanceWindowsCapability;
+  readonly inventory: InventoryCapability;
   close(): Promise<void>;
 }
 
@@ -113,6 +121,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const associations = associationsCapability({
     db: store.db, commands, nodes, documents: storeDocumentSource, now, logger, options: options.associations,
   });
+  const usesPostgres = options.databaseUrl?.startsWith('postgres') ?? false;
+  const capabilityDeps = { db: store.db, commands, nodes, associations, documents: storeDocumentSource, dataDir: options.dataDir, usesPostgres, now, logger };
+  // Maintenance windows: scheduled windows running prioritised tasks through Run Command.
+  const maintenanceWindows = maintenanceWindowsCapability({ ...capabilityDeps, options: options.maintenanceWindows });
+  // Inventory: what is on every node, now and at any time in the past.
+  const inventory = inventoryCapability({ ...capabilityDeps, options: options.inventory });
   const operations: Operation[] = [
     ...settingsOperations({ db: store.db }),
     lookupEventsOperation({ db: store.db, foldedResourceNames: store.dialect.auditFile !== undefined }),
@@ -127,6 +141,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...commands.operations,
     ...associations.operations,
     ...complianceOperations({ db: store.db }),
+    ...maintenanceWindows.operations,
+    ...inventory.operations,
   ];
   const pipeline = new ApiPipeline({
     region,
@@ -139,7 +155,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     now,
     logger,
   });
-  const app = createHttpServer({ pipeline, bodyLimit: options.bodyLimit, plugins: [nodes.plugin, commands.plugin] });
+  const app = createHttpServer({ pipeline, bodyLimit: options.bodyLimit, plugins: [nodes.plugin, commands.plugin, maintenanceWindows.plugin, inventory.plugin] });
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
@@ -155,6 +171,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   webhooks.start();
   await commands.start();
   associations.start();
+  maintenanceWindows.start();
+  inventory.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -167,8 +185,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     nodes,
     commands,
     associations,
+    maintenanceWindows,
+    inventory,
     async close() {
       nodes.hub.closeAll();
+      await Promise.all([maintenanceWindows.stop(), inventory.stop()]);
       await associations.stop();
       await Promise.all([policyScheduler.stop(), webhooks.stop(), commands.stop()]);
       await app.close();

@@ -4,6 +4,9 @@
  * bigint columns, JSON is stored as text, booleans as 0/1 integers.
  */
 
+import type { MaintenanceWindowsTables } from '../maintenance-windows/tables.ts';
+import type { InventoryTables } from '../inventory/tables.ts';
+
 export interface AccountsTable {
   account_id: string;
   created_at: number;
@@ -177,7 +180,8 @@ export interface IamAccessKeyLastUsedTable {
   region: string;
 }
 
-export interface Database {
+/** Every table; capabilities with a tables.ts of their own add theirs through it. */
+export interface Database extends MaintenanceWindowsTables, InventoryTables {
   accounts: AccountsTable;
   users: UsersTable;
   access_keys: AccessKeysTable;

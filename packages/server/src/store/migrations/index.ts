@@ -11,6 +11,8 @@ import * as m0009 from './0009-parameter-names.ts';
 import { regionsMigration } from './0010-regions.ts';
 import * as m0011 from './0011-associations.ts';
 import * as m0012 from './0012-compliance.ts';
+import * as m0013 from './0013-maintenance-windows.ts';
+import * as m0014 from './0014-inventory.ts';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so that the server can be
@@ -30,6 +32,8 @@ const migrationsFor = (region: string): Record<string, Migration> => ({
   '0010-regions': regionsMigration(region),
   '0011-associations': m0011,
   '0012-compliance': m0012,
+  '0013-maintenance-windows': m0013,
+  '0014-inventory': m0014,
 });
 
 /** The migrations this version knows, oldest first (a store with others was written by a newer Bosun). */

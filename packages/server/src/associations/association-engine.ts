@@ -7,6 +7,7 @@ import { PeriodicTask } from '../engine/periodic-task.ts';
 import type { TargetNode } from '../engine/targets.ts';
 import type { Logger } from '../logger.ts';
 import { listInstances, type InstanceRow } from '../nodes/nodes-store.ts';
+import { targetNodeOf } from '../nodes/target-node.ts';
 import type { Db } from '../store/store.ts';
 import {
   associationScopes, claimExecution, commandsWithComment, dueAssociations, endExecution, findAssociation, insertExecution, listAssociations, moveSchedule,
@@ -37,6 +38,15 @@ export interface AssociationEngineOptions {
 
 /** SendCommand's longest delivery timeout: an offline node still gets its one pending application when it returns. */
 export const APPLICATION_TIMEOUT_SECONDS = 30 * 24 * 3600;
+
+interface ApplyOptions {
+  /** Only these nodes (a node event). */
+  readonly onlyNodes?: ReadonlySet<string>;
+  /** Move the schedule from its due time to the next in the execution's transaction (once per due time). */
+  readonly claimSchedule?: { from: number; to: number | null };
+  /** The scope's node rows, read once for every association due in one pass. */
+  readonly fleet?: readonly InstanceRow[];
+}
 
 export type Trigger = 'create' | 'update' | 'schedule' | 'start-once' | 'node' | 'reconcile';
 
@@ -123,7 +133,7 @@ export class AssociationEngine {
    * with their Pending states, then its commands. Applications of one association are made
    * one at a time in this process. Returns the execution, or undefined when no node needed it.
    */
-  apply(association: AssociationRow, trigger: Trigger, mode: 'all' | 'missing', options: { onlyNodes?: ReadonlySet<string>; claimSchedule?: { from: number; to: number | null } } = {}): Promise<ExecutionRow | undefined> {
+  apply(association: AssociationRow, trigger: Trigger, mode: 'all' | 'missing', options: ApplyOptions = {}): Promise<ExecutionRow | undefined> {
     const id = association.association_id;
     const previous = this.locks.get(id) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => this.applyNow(id, { accountId: association.account_id, region: association.region }, trigger, mode, options));
@@ -134,18 +144,18 @@ export class AssociationEngine {
     return next;
   }
 
-  private async applyNow(associationId: string, scope: Scope, trigger: Trigger, mode: 'all' | 'missing', options: { onlyNodes?: ReadonlySet<string>; claimSchedule?: { from: number; to: number | null } }): Promise<ExecutionRow | undefined> {
+  private async applyNow(associationId: string, scope: Scope, trigger: Trigger, mode: 'all' | 'missing', options: ApplyOptions): Promise<ExecutionRow | undefined> {
     const { db } = this.deps;
     const association = await findAssociation(db, scope, associationId);
     if (!association) return undefined;
     // A node event concerns a few nodes: read those, not the fleet.
     const only = options.onlyNodes ? [...options.onlyNodes] : undefined;
-    const instances = await listInstances(db, scope, only);
-    const nodes: TargetNode[] = instances.filter((r) => r.deregistered_at === null)
-      .map((r) => ({ instanceId: r.instance_id, tags: JSON.parse(r.tags) as ssm.Tag[], platformType: r.platform_type }));
+    const instances = !only && options.fleet ? options.fleet : await listInstances(db, scope, only);
+    const nodes: TargetNode[] = instances.filter((r) => r.deregistered_at === null).map(targetNodeOf);
     let matched = matchNodes(nodes, { instanceId: association.instance_id, targets: JSON.parse(association.targets) as ssm.Target[] }).map((n) => n.instanceId);
     if (options.onlyNodes) matched = matched.filter((n) => options.onlyNodes!.has(n));
-    const states = await targetStates(db, associationId, only);
+    // Applying to every matched node, only those still pending one matter (nodesToApply).
+    const states = await targetStates(db, associationId, only, { pendingOnly: mode === 'all' });
     const ids = nodesToApply(matched, states.map((s) => ({ instanceId: s.instance_id, associationVersion: s.association_version, status: s.status })), mode, association.association_version);
     if (ids.length === 0) {
       if (options.claimSchedule) await moveSchedule(db, associationId, options.claimSchedule.from, options.claimSchedule.to);
@@ -244,8 +254,12 @@ export class AssociationEngine {
 
   private async runDueSchedulesOnce(): Promise<void> {
     const now = this.deps.now();
+    const fleets = new Map<string, Promise<InstanceRow[]>>();
     for (const a of await dueAssociations(this.deps.db, now, 100)) {
       if (this.stopped) return;
+      const key = `${a.account_id}/${a.region}`;
+      if (!fleets.has(key)) fleets.set(key, listInstances(this.deps.db, { accountId: a.account_id, region: a.region }));
+      const fleet = await fleets.get(key)!;
       let next: number | null = null;
       try {
         if (a.schedule_expression) next = nextRunAfter(parseSchedule(a.schedule_expression), now, a.schedule_offset ?? 0) ?? null;
@@ -253,7 +267,7 @@ export class AssociationEngine {
         next = null;
       }
       // Once per due time, however many ticks were missed; the claim is in the execution's transaction.
-      await this.apply(a, 'schedule', 'all', { claimSchedule: { from: a.next_run_at!, to: next } });
+      await this.apply(a, 'schedule', 'all', { claimSchedule: { from: a.next_run_at!, to: next }, fleet });
     }
   }
 

@@ -1,6 +1,7 @@
 import type { Scope } from '@bosun/protocol';
 import type { AssociationExecutionsTable, AssociationsTable, AssociationTargetsTable, AssociationVersionsTable } from '../store/schema.ts';
 import type { Db } from '../store/store.ts';
+import { bulkInsert } from '../store/bulk-insert.ts';
 
 /**
  * State Manager's rows. Callers pass ids and `now`; nothing here reads the clock. Every
@@ -111,6 +112,14 @@ export async function findVersion(db: Db, associationId: string, version: number
   return row && { ...row, created_at: Number(row.created_at) };
 }
 
+/** Target-state rows per statement (store/bulk-insert.ts). */
+const STATE_BATCH = 5000;
+
+const STATE_COLUMNS = ([
+  ['association_id', 'text'], ['instance_id', 'text'], ['account_id', 'text'], ['region', 'text'], ['association_version', 'integer'], ['execution_id', 'text'],
+  ['status', 'text'], ['detailed_status', 'text'], ['error_code', 'text'], ['summary', 'text'], ['execution_at', 'bigint'], ['updated_at', 'bigint'],
+] as const).map(([name, type]) => ({ name, type }));
+
 /**
  * Starts an execution: its row, and a Pending state for each of its nodes, in one
  * transaction. With `claimSchedule`, the association's next_run_at moves from `from` to `to`
@@ -131,13 +140,12 @@ export async function insertExecution(
     const exists = await tx.selectFrom('associations').select('association_id').where('association_id', '=', execution.association_id).executeTakeFirst();
     if (!exists) return false;
     await tx.insertInto('association_executions').values(execution).execute();
-    for (const state of states) {
-      await tx.insertInto('association_targets').values(state)
-        .onConflict((oc) => oc.columns(['association_id', 'instance_id']).doUpdateSet({
-          association_version: state.association_version, execution_id: state.execution_id, status: state.status, detailed_status: state.detailed_status,
-          error_code: state.error_code, summary: state.summary, execution_at: state.execution_at, updated_at: state.updated_at,
-        }))
-        .execute();
+    // A fleet is 10,000 rows: they travel as one JSON parameter, and a node's new state replaces its last one.
+    for (let i = 0; i < states.length; i += STATE_BATCH) {
+      await bulkInsert(tx, {
+        table: 'association_targets', columns: STATE_COLUMNS, rows: states.slice(i, i + STATE_BATCH),
+        onConflict: { key: ['association_id', 'instance_id'], update: STATE_COLUMNS.map((c) => c.name).filter((n) => !['association_id', 'instance_id', 'account_id', 'region'].includes(n)) },
+      });
     }
     if (states.length > 0) {
       await tx.updateTable('associations').set({ status: 'Pending', detailed_status: 'Pending', last_execution_at: execution.created_at })
@@ -223,9 +231,12 @@ export async function endExecution(
   });
 }
 
-/** The association's node states, or only those of `instanceIds`. */
-export async function targetStates(db: Db, associationId: string, instanceIds?: readonly string[]): Promise<TargetStateRow[]> {
-  const query = () => db.selectFrom('association_targets').selectAll().where('association_id', '=', associationId);
+/** The association's node states, or only those of `instanceIds`; with `pendingOnly`, only the nodes whose application is still pending. */
+export async function targetStates(db: Db, associationId: string, instanceIds?: readonly string[], options: { pendingOnly?: boolean } = {}): Promise<TargetStateRow[]> {
+  const query = () => {
+    const q = db.selectFrom('association_targets').selectAll().where('association_id', '=', associationId);
+    return options.pendingOnly ? q.where('status', '=', 'Pending') : q;
+  };
   if (!instanceIds) return (await query().orderBy('instance_id').execute()).map(normaliseState);
   const rows: TargetStateRow[] = [];
   for (let i = 0; i < instanceIds.length; i += 500) {

@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Scope } from '@bosun/protocol';
 import type { Db } from '../store/store.ts';
+import { bulkInsert } from '../store/bulk-insert.ts';
 import type { ChannelMessagesTable, CommandInvocationsTable, CommandsTable, Database } from '../store/schema.ts';
 
 /**
@@ -20,7 +21,18 @@ export const TERMINAL_STATUSES: readonly string[] = ['Success', 'Failed', 'Timed
 const NOT_TERMINAL = ['Pending', 'Delayed', 'InProgress', 'Cancelling'];
 
 /** Rows per INSERT: far below SQLite's and PostgreSQL's limits on bound values. */
+/** Rows (or ids) per statement where each is its own values. */
 const INSERT_BATCH = 500;
+
+/** Invocation rows per statement (store/bulk-insert.ts). */
+const BULK_BATCH = 5000;
+
+/** The columns of an invocation row, with their types. */
+const INVOCATION_COLUMNS = ([
+  ['command_id', 'text'], ['instance_id', 'text'], ['account_id', 'text'], ['region', 'text'], ['seq', 'integer'], ['instance_name', 'text'], ['status', 'text'], ['status_details', 'text'],
+  ['response_code', 'integer'], ['message_id', 'text'], ['sent_at', 'bigint'], ['acked_at', 'bigint'], ['started_at', 'bigint'], ['ended_at', 'bigint'],
+  ['deadline_at', 'bigint'], ['plugins', 'text'], ['updated_at', 'bigint'],
+] as const).map(([name, type]) => ({ name, type }));
 
 /** The channel message id of an invocation's send-command: one per (command, node), so that the ack names the invocation. */
 export function invocationMessageId(commandId: string, instanceId: string): string {
@@ -75,8 +87,10 @@ class Deltas {
 export async function insertCommand(db: Db, command: CommandRow, invocations: readonly InvocationRow[]): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await tx.insertInto('commands').values(command).execute();
-    for (let i = 0; i < invocations.length; i += INSERT_BATCH) {
-      await tx.insertInto('command_invocations').values(invocations.slice(i, i + INSERT_BATCH)).execute();
+    for (let i = 0; i < invocations.length; i += BULK_BATCH) {
+      await bulkInsert(tx, {
+        table: 'command_invocations', columns: INVOCATION_COLUMNS, rows: invocations.slice(i, i + BULK_BATCH),
+      });
     }
   });
 }

@@ -5,6 +5,7 @@ import { DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_ERRORS, limitFor, parseLimit } fro
 import { selectTargets, type TargetNode } from '../engine/targets.ts';
 import { instanceArn } from '../nodes/instance-operations.ts';
 import { inScope, listInstances, type InstanceRow } from '../nodes/nodes-store.ts';
+import { targetNodeOf } from '../nodes/target-node.ts';
 import { decodeNextToken, encodeNextToken } from '../nodes/paging.ts';
 import { documentArnOf } from '../documents/document-names.ts';
 import type { Db } from '../store/store.ts';
@@ -356,7 +357,7 @@ function prepareCommand(deps: CommandOperationDeps, scope: Scope, input: ssm.Sen
     // A few named nodes are read by id; tag targets (or many ids) need the scope's nodes.
     const byId = !input.Targets && input.InstanceIds && input.InstanceIds.length <= 500 ? input.InstanceIds : undefined;
     const rows = new Map((known ?? await listInstances(db, scope, byId)).filter((r) => r.deregistered_at === null).map((r) => [r.instance_id, r]));
-    const nodes: TargetNode[] = [...rows.values()].map((r) => ({ instanceId: r.instance_id, tags: JSON.parse(r.tags) as ssm.Tag[], platformType: r.platform_type }));
+    const nodes: TargetNode[] = [...rows.values()].map(targetNodeOf);
     const selection = selectTargets(nodes, { instanceIds: input.InstanceIds, targets: input.Targets });
     if (!selection.ok) {
       // AWS's words (a node of another account or region is unknown here, as there).

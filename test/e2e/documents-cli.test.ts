@@ -155,10 +155,10 @@ for (const engine of engines) {
 
       const amazon = await ok(admin(), 'list-documents', '--filters', 'Key=Owner,Values=Amazon');
       assert.deepEqual(amazon.DocumentIdentifiers.map((d: any) => [d.Name, d.Owner]), [
-        ['AWS-RunPowerShellScript', 'Amazon'], ['AWS-RunShellScript', 'Amazon'], ['AWS-UpdateSSMAgent', 'Amazon'], ['Bosun-UpdateAgent', 'Amazon'],
+        ['AWS-GatherSoftwareInventory', 'Amazon'], ['AWS-RunPowerShellScript', 'Amazon'], ['AWS-RunShellScript', 'Amazon'], ['AWS-UpdateSSMAgent', 'Amazon'], ['Bosun-UpdateAgent', 'Amazon'],
       ]);
       const legacy = await ok(admin(), 'list-documents', '--document-filter-list', 'key=Owner,value=Amazon', 'key=PlatformTypes,value=Windows');
-      assert.deepEqual(legacy.DocumentIdentifiers.map((d: any) => d.Name), ['AWS-RunPowerShellScript', 'AWS-UpdateSSMAgent', 'Bosun-UpdateAgent']);
+      assert.deepEqual(legacy.DocumentIdentifiers.map((d: any) => d.Name), ['AWS-GatherSoftwareInventory', 'AWS-RunPowerShellScript', 'AWS-UpdateSSMAgent', 'Bosun-UpdateAgent']);
 
       const automation = await ok(admin(), 'list-documents', '--filters', 'Key=DocumentType,Values=Automation');
       assert.deepEqual(automation.DocumentIdentifiers.map((d: any) => d.Name), ['Runbook']);

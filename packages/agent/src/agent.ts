@@ -121,7 +121,7 @@ export class Agent {
     this.commands = new CommandManager({
       dir: this.state.commandsDir,
       deps: {
-        plugins: options.plugins ?? defaultPlugins({ updater: () => this.updater() }),
+        plugins: options.plugins ?? defaultPlugins({ updater: () => this.updater(), callApi: () => <T>(target: string, input: unknown) => this.callApi<T>(target, input) }),
         callApi: (target, input) => this.callApi(target, input),
         workRoot: this.state.invocationsDir,
         platformType: platformInfo().platformType,

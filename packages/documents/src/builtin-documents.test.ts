@@ -6,8 +6,8 @@ import { resolveParameters } from './resolve-parameters.ts';
 import { documentPlatformTypes } from './preconditions.ts';
 import { DocumentParameterError } from './document-errors.ts';
 
-test('AWS-RunShellScript, AWS-RunPowerShellScript, AWS-UpdateSSMAgent and its alias Bosun-UpdateAgent are built in', () => {
-  assert.deepEqual(BUILTIN_DOCUMENTS.map((d) => d.name), ['AWS-RunShellScript', 'AWS-RunPowerShellScript', 'AWS-UpdateSSMAgent', 'Bosun-UpdateAgent']);
+test('AWS-RunShellScript, AWS-RunPowerShellScript, AWS-UpdateSSMAgent, its alias Bosun-UpdateAgent and AWS-GatherSoftwareInventory are built in', () => {
+  assert.deepEqual(BUILTIN_DOCUMENTS.map((d) => d.name), ['AWS-RunShellScript', 'AWS-RunPowerShellScript', 'AWS-UpdateSSMAgent', 'Bosun-UpdateAgent', 'AWS-GatherSoftwareInventory']);
   assert.equal(findBuiltinDocument('AWS-RunShellScript')?.documentType, 'Command');
   assert.equal(findBuiltinDocument('Nope'), undefined);
 });

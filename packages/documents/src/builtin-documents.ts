@@ -98,6 +98,48 @@ function updateAgentDocument(): string {
   }, 'JSON');
 }
 
+const gatherSoftwareInventoryDescription = 'Software Inventory Policy Document.';
+
+/** One Enabled/Disabled switch of AWS-GatherSoftwareInventory. */
+const inventorySwitch = (description: string) => ({ type: 'String', default: 'Enabled', description, allowedValues: ['Enabled', 'Disabled'] });
+
+/**
+ * AWS-GatherSoftwareInventory as AWS publishes it (schema 2.0, one aws:softwareInventory
+ * step, the same parameters): what State Manager associations run to collect inventory.
+ */
+function gatherSoftwareInventoryDocument(): string {
+  const switches = {
+    applications: inventorySwitch('(Optional) Collect data for installed applications.'),
+    awsComponents: inventorySwitch('(Optional) Collect data for AWS Components like amazon-ssm-agent.'),
+    files: {
+      type: 'String',
+      default: '',
+      description: '(Optional) File paths to collect data for, as JSON, e.g. [{"Path":"/usr/bin", "Pattern":["aws*", "*ssm*"],"Recursive":false},{"Path":"/var/log", "Pattern":["amazon*.*"], "Recursive":true, "DirScanLimit":1000}].',
+      displayType: 'textarea',
+    },
+    networkConfig: inventorySwitch('(Optional) Collect data for Network configurations.'),
+    windowsUpdates: inventorySwitch('(Optional, Windows OS only) Collect data for all Windows Updates.'),
+    instanceDetailedInformation: inventorySwitch('(Optional) Collect additional information about the instance, including the CPU model, speed, and the number of cores, to name a few.'),
+    services: inventorySwitch('(Optional) Collect data for service configurations.'),
+    windowsRegistry: { type: 'String', default: '', description: '(Optional, Windows OS only) Registry keys to collect data for, as JSON.', displayType: 'textarea' },
+    windowsRoles: inventorySwitch('(Optional, Windows OS only) Collect data for Microsoft Windows role configurations.'),
+    customInventory: inventorySwitch('(Optional) Collect data for custom inventory.'),
+    billingInfo: inventorySwitch('(Optional) Collect billing info for license included applications.'),
+  };
+  return formatContent({
+    schemaVersion: '2.0',
+    description: gatherSoftwareInventoryDescription,
+    parameters: switches,
+    mainSteps: [
+      {
+        action: 'aws:softwareInventory',
+        name: 'collectSoftwareInventoryItems',
+        inputs: Object.fromEntries(Object.keys(switches).map((name) => [name, `{{ ${name} }}`])),
+      },
+    ],
+  }, 'JSON');
+}
+
 export const BUILTIN_DOCUMENTS: readonly BuiltinDocument[] = [
   {
     name: 'AWS-RunShellScript',
@@ -131,6 +173,14 @@ export const BUILTIN_DOCUMENTS: readonly BuiltinDocument[] = [
     description: updateAgentDescription,
     platformTypes: ['Windows', 'Linux', 'MacOS'],
     content: updateAgentDocument(),
+  },
+  {
+    name: 'AWS-GatherSoftwareInventory',
+    documentType: 'Command',
+    documentFormat: 'JSON',
+    description: gatherSoftwareInventoryDescription,
+    platformTypes: ['Windows', 'Linux', 'MacOS'],
+    content: gatherSoftwareInventoryDocument(),
   },
 ];
 

@@ -126,7 +126,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Maintenance windows: scheduled windows running prioritised tasks through Run Command.
   const maintenanceWindows = maintenanceWindowsCapability({ ...capabilityDeps, options: options.maintenanceWindows });
   // Inventory: what is on every node, now and at any time in the past.
-  const inventory = inventoryCapability({ ...capabilityDeps, options: options.inventory });
+  const inventory = inventoryCapability({ ...capabilityDeps, verify, authorize, options: options.inventory });
   const operations: Operation[] = [
     ...settingsOperations({ db: store.db }),
     lookupEventsOperation({ db: store.db, foldedResourceNames: store.dialect.auditFile !== undefined }),

@@ -210,9 +210,9 @@ for (const target of storeTargets) {
       await call('CreateDocument', { Name: 'Gamma', DocumentType: 'Automation', Content: JSON.stringify({ schemaVersion: '0.3', mainSteps: [{ name: 's', action: 'aws:sleep', inputs: { Duration: 'PT1S' } }] }) });
       await call('CreateDocument', { Name: 'Theirs', Content: command('x') }, context(READER));
       const names = async (input: Record<string, unknown>) => (await call('ListDocuments', input)).DocumentIdentifiers.map((d: any) => d.Name);
-      assert.deepEqual(await names({}), ['AWS-RunPowerShellScript', 'AWS-RunShellScript', 'AWS-UpdateSSMAgent', 'Alpha', 'Beta', 'Bosun-UpdateAgent', 'Gamma']);
+      assert.deepEqual(await names({}), ['AWS-GatherSoftwareInventory', 'AWS-RunPowerShellScript', 'AWS-RunShellScript', 'AWS-UpdateSSMAgent', 'Alpha', 'Beta', 'Bosun-UpdateAgent', 'Gamma']);
       assert.deepEqual(await names({ Filters: [{ Key: 'Owner', Values: ['Self'] }] }), ['Alpha', 'Beta', 'Gamma']);
-      assert.deepEqual(await names({ Filters: [{ Key: 'Owner', Values: ['Amazon'] }] }), ['AWS-RunPowerShellScript', 'AWS-RunShellScript', 'AWS-UpdateSSMAgent', 'Bosun-UpdateAgent']);
+      assert.deepEqual(await names({ Filters: [{ Key: 'Owner', Values: ['Amazon'] }] }), ['AWS-GatherSoftwareInventory', 'AWS-RunPowerShellScript', 'AWS-RunShellScript', 'AWS-UpdateSSMAgent', 'Bosun-UpdateAgent']);
       assert.deepEqual(await names({ Filters: [{ Key: 'Owner', Values: ['ThirdParty'] }] }), []);
       assert.deepEqual(await names({ Filters: [{ Key: 'Name', Values: ['Al', 'Ga'] }] }), ['Alpha', 'Gamma']);
       assert.deepEqual(await names({ Filters: [{ Key: 'DocumentType', Values: ['Automation'] }] }), ['Gamma']);
@@ -226,13 +226,13 @@ for (const target of storeTargets) {
       await assert.rejects(call('ListDocuments', { Filters: [], DocumentFilterList: [{ key: 'Owner', value: 'Self' }] }), awsErrorWith('ValidationException', /either DocumentFilterList or Filters/));
 
       const first = await call('ListDocuments', { MaxResults: 2 });
-      assert.deepEqual(first.DocumentIdentifiers.map((d: any) => d.Name), ['AWS-RunPowerShellScript', 'AWS-RunShellScript']);
+      assert.deepEqual(first.DocumentIdentifiers.map((d: any) => d.Name), ['AWS-GatherSoftwareInventory', 'AWS-RunPowerShellScript']);
       const second = await call('ListDocuments', { MaxResults: 2, NextToken: first.NextToken });
-      assert.deepEqual(second.DocumentIdentifiers.map((d: any) => d.Name), ['AWS-UpdateSSMAgent', 'Alpha']);
+      assert.deepEqual(second.DocumentIdentifiers.map((d: any) => d.Name), ['AWS-RunShellScript', 'AWS-UpdateSSMAgent']);
       const third = await call('ListDocuments', { MaxResults: 2, NextToken: second.NextToken });
-      assert.deepEqual(third.DocumentIdentifiers.map((d: any) => d.Name), ['Beta', 'Bosun-UpdateAgent']);
+      assert.deepEqual(third.DocumentIdentifiers.map((d: any) => d.Name), ['Alpha', 'Beta']);
       const fourth = await call('ListDocuments', { MaxResults: 2, NextToken: third.NextToken });
-      assert.deepEqual(fourth.DocumentIdentifiers.map((d: any) => d.Name), ['Gamma']);
+      assert.deepEqual(fourth.DocumentIdentifiers.map((d: any) => d.Name), ['Bosun-UpdateAgent', 'Gamma']);
       assert.equal(fourth.NextToken, undefined);
       await assert.rejects(call('ListDocuments', { NextToken: 'garbage' }), awsErrorWith('InvalidNextToken'));
     }));

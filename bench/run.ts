@@ -13,6 +13,7 @@ const benchmarks: Record<string, () => Promise<{ run(argv: string[]): Promise<vo
   associations: () => import('./associations.ts'),
   windows: () => import('./windows.ts'),
   inventory: () => import('./inventory.ts'),
+  automation: () => import('./automation.ts'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

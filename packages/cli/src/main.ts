@@ -14,6 +14,7 @@ import { serverCommand } from './commands/server.ts';
 import { runCommand } from './commands/run.ts';
 import { windowsCommand } from './commands/windows.ts';
 import { inventoryCommand } from './commands/inventory.ts';
+import { automationCommand } from './commands/automation.ts';
 
 export function program(): Command {
   return new Command('bosun')
@@ -33,6 +34,7 @@ export function program(): Command {
     .addCommand(assocCommand())
     .addCommand(windowsCommand())
     .addCommand(inventoryCommand())
+    .addCommand(automationCommand())
     .addCommand(agentCommand());
 }
 

@@ -115,6 +115,17 @@ export const errorCatalogue = {
   SubTypeCountLimitExceededException: { status: 400, source: 'ssm', fault: 'client' },
   UnsupportedInventoryItemContextException: { status: 400, source: 'ssm', fault: 'client' },
   UnsupportedInventorySchemaVersionException: { status: 400, source: 'ssm', fault: 'client' },
+  // AmazonSSM: Automation (issue 16)
+  AutomationDefinitionNotApprovedException: { status: 400, source: 'ssm', fault: 'client' },
+  AutomationDefinitionNotFoundException: { status: 400, source: 'ssm', fault: 'client' },
+  AutomationDefinitionVersionNotFoundException: { status: 400, source: 'ssm', fault: 'client' },
+  AutomationExecutionLimitExceededException: { status: 400, source: 'ssm', fault: 'client' },
+  AutomationExecutionNotFoundException: { status: 400, source: 'ssm', fault: 'client' },
+  AutomationStepNotFoundException: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidAutomationExecutionParametersException: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidAutomationSignalException: { status: 400, source: 'ssm', fault: 'client' },
+  InvalidAutomationStatusUpdateException: { status: 400, source: 'ssm', fault: 'client' },
+  NoLongerSupportedException: { status: 400, source: 'ssm', fault: 'client' },
   // CloudTrail
   InvalidLookupAttributesException: { status: 400, source: 'cloudtrail', fault: 'client' },
   InvalidMaxResultsException: { status: 400, source: 'cloudtrail', fault: 'client' },

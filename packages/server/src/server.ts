@@ -37,6 +37,7 @@ import { associationsCapability, type AssociationsCapability } from './associati
 import type { AssociationEngineOptions } from './associations/association-engine.ts';
 import { complianceOperations } from './compliance/operations.ts';
 import { maintenanceWindowsCapability, type MaintenanceWindowsCapability, type MaintenanceWindowsOptions } from './maintenance-windows/maintenance-windows-capability.ts';
+import { automationCapability, type AutomationCapability, type AutomationOptions } from './automation/automation-capability.ts';
 import { inventoryCapability, type InventoryCapability, type InventoryOptions } from './inventory/inventory-capability.ts';
 
 export interface ServerOptions {
@@ -64,6 +65,8 @@ export interface ServerOptions {
   readonly maintenanceWindows?: MaintenanceWindowsOptions;
   /** Inventory: ingestion and history retention. */
   readonly inventory?: InventoryOptions;
+  /** Automation: executor loop, script sandbox limits, webhooks. */
+  readonly automation?: AutomationOptions;
 }
 
 export interface RunningServer {
@@ -77,6 +80,7 @@ export interface RunningServer {
   readonly associations: AssociationsCapability;
   readonly maintenanceWindows: MaintenanceWindowsCapability;
   readonly inventory: InventoryCapability;
+  readonly automation: AutomationCapability;
   close(): Promise<void>;
 }
 
@@ -127,6 +131,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const maintenanceWindows = maintenanceWindowsCapability({ ...capabilityDeps, options: options.maintenanceWindows });
   // Inventory: what is on every node, now and at any time in the past.
   const inventory = inventoryCapability({ ...capabilityDeps, verify, authorize, options: options.inventory });
+  // Automation: durable runbooks (schema 0.3), replayed from their recorded history after a restart.
+  const automation = automationCapability({ ...capabilityDeps, options: options.automation });
   const operations: Operation[] = [
     ...settingsOperations({ db: store.db }),
     lookupEventsOperation({ db: store.db, foldedResourceNames: store.dialect.auditFile !== undefined }),
@@ -143,6 +149,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...complianceOperations({ db: store.db }),
     ...maintenanceWindows.operations,
     ...inventory.operations,
+    ...automation.operations,
   ];
   const pipeline = new ApiPipeline({
     region,
@@ -155,7 +162,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     now,
     logger,
   });
-  const app = createHttpServer({ pipeline, bodyLimit: options.bodyLimit, plugins: [nodes.plugin, commands.plugin, maintenanceWindows.plugin, inventory.plugin] });
+  const app = createHttpServer({ pipeline, bodyLimit: options.bodyLimit, plugins: [nodes.plugin, commands.plugin, maintenanceWindows.plugin, inventory.plugin, automation.plugin] });
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
@@ -173,6 +180,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   associations.start();
   maintenanceWindows.start();
   inventory.start();
+  automation.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -187,9 +195,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     associations,
     maintenanceWindows,
     inventory,
+    automation,
     async close() {
       nodes.hub.closeAll();
-      await Promise.all([maintenanceWindows.stop(), inventory.stop()]);
+      await Promise.all([maintenanceWindows.stop(), inventory.stop(), automation.stop()]);
       await associations.stop();
       await Promise.all([policyScheduler.stop(), webhooks.stop(), commands.stop()]);
       await app.close();

@@ -13,6 +13,7 @@ import * as m0011 from './0011-associations.ts';
 import * as m0012 from './0012-compliance.ts';
 import * as m0013 from './0013-maintenance-windows.ts';
 import * as m0014 from './0014-inventory.ts';
+import * as m0015 from './0015-automation.ts';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so that the server can be
@@ -34,6 +35,7 @@ const migrationsFor = (region: string): Record<string, Migration> => ({
   '0012-compliance': m0012,
   '0013-maintenance-windows': m0013,
   '0014-inventory': m0014,
+  '0015-automation': m0015,
 });
 
 /** The migrations this version knows, oldest first (a store with others was written by a newer Bosun). */

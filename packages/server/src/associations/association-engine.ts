@@ -32,7 +32,7 @@ export interface AssociationEngineOptions {
    * 50 InstanceIds is the API's; the server's own commands are not bound by it).
    */
   readonly nodesPerCommand?: number;
-  /** How often due schedules are looked for between ticks, ms (a due run waits at most this long). Default 200. */
+  /** How often due schedules are looked for between ticks, ms (a due run waits at most this long). Default 100. */
   readonly scheduleCheckMs?: number;
 }
 
@@ -86,7 +86,7 @@ export class AssociationEngine {
     recordCompliance?: typeof recordAssociationCompliance;
     options?: AssociationEngineOptions;
   }) {
-    this.options = { tickMs: 1000, reconcileMs: 30_000, claimLeaseMs: 30_000, nodeBatchMs: 100, nodesPerCommand: Number.POSITIVE_INFINITY, scheduleCheckMs: 200, ...deps.options };
+    this.options = { tickMs: 1000, reconcileMs: 30_000, claimLeaseMs: 30_000, nodeBatchMs: 100, nodesPerCommand: Number.POSITIVE_INFINITY, scheduleCheckMs: 100, ...deps.options };
     this.task = new PeriodicTask({ name: 'associations', intervalMs: this.options.tickMs, logger: deps.logger, run: () => this.tick() });
     // Due schedules are cheap to look for (an index on next_run_at): more often than the tick, so a run is late by little.
     this.schedules = new PeriodicTask({ name: 'association schedules', intervalMs: this.options.scheduleCheckMs, logger: deps.logger, run: () => this.runDueSchedules() });

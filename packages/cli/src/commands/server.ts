@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { checkDataDir, createLogger, startServer } from '@bosun/server';
-import { loadRootKey, resolveConfig, type ServerFlags } from '../config.ts';
+import { loadRootKey, resolveConfig, UsageError, type ServerFlags } from '../config.ts';
 import { addServerFlags, addStoreFlags, runUntilSignal } from './common.ts';
 
 export function serverCommand(): Command {
@@ -12,7 +12,7 @@ Settings come from flags, then environment (BOSUN_LISTEN, BOSUN_DATA_DIR, BOSUN_
 BOSUN_ROOT_KEY_FILE or BOSUN_ROOT_KEY, BOSUN_REGION, BOSUN_CONFIG), then the --config JSON file
 ({"listen": "...", "dataDir": "...", "database": "...", "rootKeyFile": "...", "region": "..."}).
 Agent versions offered to AWS-UpdateSSMAgent: <data-dir>/agent-bundles/VERSION/bosun-agent.cjs,
-or BOSUN_AGENT_BUNDLES_DIR.
+or BOSUN_AGENT_BUNDLES_DIR. Inventory history is kept BOSUN_INVENTORY_RETENTION_DAYS days (default 365).
 
 First time on a new store:
   bosun admin create-root-key /etc/bosun/root.key
@@ -32,7 +32,16 @@ First time on a new store:
       bodyLimit: config.bodyLimit,
       logger: createLogger({ format: 'json' }),
       ...(process.env.BOSUN_AGENT_BUNDLES_DIR ? { nodes: { agentBundlesDir: path.resolve(process.env.BOSUN_AGENT_BUNDLES_DIR) } } : {}),
+      inventory: { retentionDays: retentionDays(process.env.BOSUN_INVENTORY_RETENTION_DAYS) },
     });
     await runUntilSignal(() => server.close());
   });
+}
+
+/** BOSUN_INVENTORY_RETENTION_DAYS: whole days, at least 1 (default 365). */
+export function retentionDays(text: string | undefined): number {
+  if (text === undefined || text === '') return 365;
+  const days = Number(text);
+  if (!Number.isInteger(days) || days < 1) throw new UsageError(`BOSUN_INVENTORY_RETENTION_DAYS is '${text}': give a whole number of days, 1 or more (default 365).`);
+  return days;
 }

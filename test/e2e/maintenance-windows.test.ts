@@ -17,7 +17,7 @@ import {
   DescribeMaintenanceWindowTargetsCommand, DescribeMaintenanceWindowTasksCommand, GetMaintenanceWindowCommand, GetMaintenanceWindowExecutionCommand,
   GetMaintenanceWindowExecutionTaskCommand, GetMaintenanceWindowExecutionTaskInvocationCommand, GetMaintenanceWindowTaskCommand, ListCommandsCommand,
   RegisterTargetWithMaintenanceWindowCommand, RegisterTaskWithMaintenanceWindowCommand, UpdateMaintenanceWindowCommand, UpdateMaintenanceWindowTargetCommand,
-  UpdateMaintenanceWindowTaskCommand, type MaintenanceWindowExecution, type SSMClient,
+  UpdateMaintenanceWindowTaskCommand, AddTagsToResourceCommand, ListTagsForResourceCommand, RemoveTagsFromResourceCommand, type MaintenanceWindowExecution, type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { createActivation, eventually, killAgents, spawnAgent, startNodesServer, stateDir, type NodesServer } from './nodes-support.ts';
 import { bosunEnv, rejection, runBosun, ssmClient } from './support.ts';
@@ -238,6 +238,17 @@ describe('definitions', () => {
     assert.deepEqual((await ssm.send(new DescribeMaintenanceWindowTargetsCommand({ WindowId }))).Targets, []);
     assert.equal((await rejection(ssm.send(new GetMaintenanceWindowTaskCommand({ WindowId, WindowTaskId })))).name, 'DoesNotExistException');
     await ssm.send(new DeleteMaintenanceWindowCommand({ WindowId }));
+  });
+
+  test('a window\'s Tags are read and changed with the SSM tag operations (ResourceType MaintenanceWindow)', async () => {
+    const { WindowId } = await ssm.send(new CreateMaintenanceWindowCommand({ Name: 'tagged', Schedule: 'rate(7 days)', Duration: 2, Cutoff: 1, AllowUnassociatedTargets: true, Tags: [{ Key: 'team', Value: 'ops' }] }));
+    const tags = async () => (await ssm.send(new ListTagsForResourceCommand({ ResourceType: 'MaintenanceWindow', ResourceId: WindowId }))).TagList;
+    assert.deepEqual(await tags(), [{ Key: 'team', Value: 'ops' }]);
+    await ssm.send(new AddTagsToResourceCommand({ ResourceType: 'MaintenanceWindow', ResourceId: WindowId, Tags: [{ Key: 'tier', Value: 'web' }] }));
+    await ssm.send(new RemoveTagsFromResourceCommand({ ResourceType: 'MaintenanceWindow', ResourceId: WindowId, TagKeys: ['team'] }));
+    assert.deepEqual(await tags(), [{ Key: 'tier', Value: 'web' }]);
+    assert.equal((await rejection(ssm.send(new ListTagsForResourceCommand({ ResourceType: 'MaintenanceWindow', ResourceId: 'mw-0123456789abcdef0' })))).name, 'InvalidResourceId');
+    await ssm.send(new DeleteMaintenanceWindowCommand({ WindowId: WindowId! }));
   });
 });
 

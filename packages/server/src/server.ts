@@ -31,6 +31,7 @@ import { nodesCapability, type NodesOptions, type NodesCapability } from './node
 import { openStore, type Store } from './store/store.ts';
 import { documentOperations } from './documents/operations.ts';
 import { documentTags } from './documents/document-tags.ts';
+import { windowTags } from './maintenance-windows/window-tags.ts';
 import { commandsCapability, type CommandsCapability, type CommandsOptions } from './commands/commands-capability.ts';
 import { storeDocumentSource } from './commands/document-adapter.ts';
 import { associationsCapability, type AssociationsCapability } from './associations/associations-capability.ts';
@@ -142,7 +143,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...parameterOperations({ db: store.db, keys, references: secrets.references }),
     ...secrets.operations,
     ...nodes.operations,
-    ...tagOperations([nodes.taggable, parameterTags(store.db), documentTags(store.db)]),
+    ...tagOperations([nodes.taggable, parameterTags(store.db), documentTags(store.db), windowTags(store.db)]),
     ...documentOperations({ db: store.db }),
     ...commands.operations,
     ...associations.operations,

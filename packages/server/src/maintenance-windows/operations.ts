@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { awsError, formatArn, isAwsError, type Scope, type ssm } from '@bosun/protocol';
+import { awsError, isAwsError, type Scope, type ssm } from '@bosun/protocol';
 import { defineOperation, type CallContext, type Operation, type Permission } from '../api/operation.ts';
 import { matchNodes } from '../associations/association-decisions.ts';
 import type { DocumentSource } from '../commands/document-source.ts';
@@ -7,6 +7,7 @@ import type { TargetNode } from '../engine/targets.ts';
 import { findInstance, inScope } from '../nodes/nodes-store.ts';
 import { decodeNextToken, encodeNextToken, page } from '../nodes/paging.ts';
 import type { Db } from '../store/store.ts';
+import { windowArn } from './window-tags.ts';
 import { checkWindowDefinition, columnsOf, definitionOf, identityOf, newWindowId, nextDueOf, timingOf, windowResultOf, type WindowDefinition } from './window-definitions.ts';
 import type { TaskDefinition } from './window-engine.ts';
 import { dueTimesAfter, formatExecutionTime } from './window-schedule.ts';
@@ -42,7 +43,6 @@ export function maintenanceWindowOperations(deps: WindowOperationDeps): Operatio
   const { db } = deps;
   const limits = { windows: 50, targetsPerWindow: 100, tasksPerWindow: 20, ...deps.limits };
 
-  const windowArn = (ctx: CallContext, windowId: string) => formatArn({ service: 'ssm', region: ctx.region, accountId: ctx.principal.accountId, resource: `maintenancewindow/${windowId}` });
   const onWindow = (action: string) => (ctx: CallContext, input: { WindowId?: string }): Permission[] => [{ action, resource: input.WindowId ? windowArn(ctx, input.WindowId) : '*' }];
   const anywhere = (action: string) => (): Permission[] => [{ action, resource: '*' }];
   const audit = (_ctx: CallContext, input: object, output?: object) => {

@@ -42,10 +42,20 @@ async function send(instanceId: string, commands: string[]): Promise<string> {
   return out.Command!.CommandId!;
 }
 
-/** Whether a process still runs (a zombie nobody has reaped yet counts as gone). */
-function alive(pid: number): boolean {
+/** A process's start time (field 22 of /proc/PID/stat): with its id, names it even if the id is reused. */
+function startTime(pid: number): string | undefined {
   try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the process that started at `started` still runs (a zombie nobody has reaped yet counts as gone; so does another process given its id). */
+function alive(pid: number, started: string | undefined): boolean {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return fields[0] !== 'Z' && fields[19] === started;
   } catch {
     return false;
   }
@@ -63,6 +73,7 @@ describe('Run Command on a real agent', () => {
     const commandId = await send(instanceId, [`echo run >> ${runs}`, `echo $$ > ${started}`, `while [ ! -e ${gate} ]; do sleep 0.1; done`, `touch ${finished}`]);
     await eventually('the script to start', async () => fs.existsSync(started) && fs.readFileSync(started, 'utf8').trim() !== '');
     const scriptPid = Number(fs.readFileSync(started, 'utf8'));
+    const scriptStarted = startTime(scriptPid);
     agent.child.kill('SIGKILL');
     await agent.exited;
 
@@ -73,7 +84,7 @@ describe('Run Command on a real agent', () => {
       return got.Status === 'Failed' ? got : undefined;
     });
     assert.match(invocation.StandardErrorContent ?? '', /the agent restarted while this command was running; it was not run again/);
-    await eventually('what was left of the script to be stopped', async () => !alive(scriptPid));
+    await eventually('what was left of the script to be stopped', async () => !alive(scriptPid, scriptStarted));
     // Open the gate: had the script been left running or run again, it would finish within
     // its 0.1 s poll; two seconds is twenty polls.
     fs.writeFileSync(gate, '');
@@ -88,12 +99,13 @@ describe('Run Command on a real agent', () => {
     const commandId = await send(instanceId, [`echo $$ > ${started}`, 'sleep 60']);
     await eventually('the script to start', async () => fs.existsSync(started) && fs.readFileSync(started, 'utf8').trim() !== '');
     const scriptPid = Number(fs.readFileSync(started, 'utf8'));
+    const scriptStarted = startTime(scriptPid);
     await ssm.send(new CancelCommandCommand({ CommandId: commandId }));
     const invocation = await eventually('the invocation to be Cancelled', async () => {
       const got = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
       return got.Status === 'Cancelled' ? got : undefined;
     });
     assert.equal(invocation.StatusDetails, 'Cancelled');
-    await eventually('the script process to be gone', async () => !alive(scriptPid));
+    await eventually('the script process to be gone', async () => !alive(scriptPid, scriptStarted));
   });
 });

@@ -204,5 +204,45 @@ for (const target of storeTargets) {
         await store.destroy();
       }
     });
+
+    test('the associations due at one time make all their commands inside one dispatch hold', async () => {
+      const store = await target.open();
+      try {
+        await nodes(store.db, 2);
+        const ids = ['11111111-2222-4333-8444-000000000001', '11111111-2222-4333-8444-000000000002', '11111111-2222-4333-8444-000000000003'];
+        for (const id of ids) {
+          await insertAssociation(store.db, association({ association_id: id, schedule_expression: 'rate(30 minutes)', next_run_at: NOW - 1000 }),
+            { association_id: id, association_version: 1, account_id: ACCOUNT, region: REGION, created_at: NOW, definition: '{}' });
+        }
+        const run = fakeRunCommand(store.db);
+        let holds = 0;
+        let holding = false;
+        const sentWhileHolding: boolean[] = [];
+        const engine = new AssociationEngine({
+          db: store.db, now: () => NOW, logger, options: { nodesPerCommand: 50 },
+          send: async (scope, now, input) => {
+            sentWhileHolding.push(holding);
+            return run.send(scope, now, input);
+          },
+          holdDispatch: async (work) => {
+            holds++;
+            holding = true;
+            try {
+              return await work();
+            } finally {
+              holding = false;
+            }
+          },
+        });
+        await engine.tick();
+        assert.equal(run.sent.length, 3, 'each due association applied');
+        assert.deepEqual(sentWhileHolding, [true, true, true]);
+        assert.equal(holds, 1, 'one hold for the whole due time');
+        await engine.tick();
+        assert.equal(holds, 1, 'no hold when nothing is due');
+      } finally {
+        await store.destroy();
+      }
+    });
   });
 }

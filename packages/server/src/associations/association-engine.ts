@@ -82,6 +82,8 @@ export class AssociationEngine {
     send: (scope: Scope, now: number, input: ssm.SendCommandRequest, known?: readonly InstanceRow[]) => Promise<CommandRow>;
     now: () => number;
     logger: Logger;
+    /** Holds Run Command's sending while `work` makes several commands (the dispatcher's `holding`); default: none. */
+    holdDispatch?: <T>(work: () => Promise<T>) => Promise<T>;
     /** Writes a node's Association compliance item (compliance/association-compliance.ts; tests pass their own). */
     recordCompliance?: typeof recordAssociationCompliance;
     options?: AssociationEngineOptions;
@@ -252,10 +254,17 @@ export class AssociationEngine {
     return this.scheduling;
   }
 
+  /** The applications of the associations due now, every command stored before the first is sent (one due time's fleet-wide work is written at once). */
   private async runDueSchedulesOnce(): Promise<void> {
     const now = this.deps.now();
+    const due = await dueAssociations(this.deps.db, now, 100);
+    if (due.length === 0) return;
+    await (this.deps.holdDispatch ? this.deps.holdDispatch(() => this.applyDue(due, now)) : this.applyDue(due, now));
+  }
+
+  private async applyDue(due: readonly AssociationRow[], now: number): Promise<void> {
     const fleets = new Map<string, Promise<InstanceRow[]>>();
-    for (const a of await dueAssociations(this.deps.db, now, 100)) {
+    for (const a of due) {
       if (this.stopped) return;
       const key = `${a.account_id}/${a.region}`;
       if (!fleets.has(key)) fleets.set(key, listInstances(this.deps.db, { accountId: a.account_id, region: a.region }));

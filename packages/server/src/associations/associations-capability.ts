@@ -21,7 +21,7 @@ export interface AssociationsCapability {
  */
 export function associationsCapability(deps: {
   db: Db;
-  commands: Pick<CommandsCapability, 'send'>;
+  commands: Pick<CommandsCapability, 'send' | 'dispatcher'>;
   nodes: Pick<NodesCapability, 'onNodeChange'>;
   documents: DocumentSource;
   now: () => number;
@@ -29,7 +29,7 @@ export function associationsCapability(deps: {
   options?: AssociationEngineOptions;
 }): AssociationsCapability {
   const engine = new AssociationEngine({
-    db: deps.db, send: deps.commands.send, now: deps.now, logger: deps.logger, recordCompliance: recordAssociationCompliance, options: deps.options,
+    db: deps.db, send: deps.commands.send, holdDispatch: (work) => deps.commands.dispatcher.holding(work), now: deps.now, logger: deps.logger, recordCompliance: recordAssociationCompliance, options: deps.options,
   });
   let unsubscribe: (() => void) | undefined;
   return {

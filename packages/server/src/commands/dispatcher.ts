@@ -29,6 +29,9 @@ type Inbound =
 
 const RESULT_STATUSES = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled']);
 
+/** Longest that `holding` delays passes, however long its work takes. */
+const MAX_HOLD_MS = 2000;
+
 /**
  * The thin loop of Run Command (DESIGN decision 5): it reads a command's counters, asks the
  * pure rate control what to do (engine/rate-control.ts), and applies the answer to the store;
@@ -46,6 +49,8 @@ export class CommandDispatcher {
   private writing?: Promise<void>;
   private readonly ticker: PeriodicTask;
   private stopped = false;
+  private holds = 0;
+  private heldSince = 0;
 
   constructor(private readonly deps: { db: Db; hub: ChannelHub; objects: ObjectStore; events: CommandEvents; logger: Logger; now: () => number; options?: DispatcherOptions }) {
     this.ticker = new PeriodicTask({ name: 'Run Command deadlines', intervalMs: deps.options?.tickMs ?? 1000, logger: deps.logger, run: () => this.deadlines() });
@@ -80,7 +85,27 @@ export class CommandDispatcher {
   kick(commandId: string): void {
     if (this.stopped) return;
     this.dirty.add(commandId);
-    if (!this.draining) this.draining = this.drain();
+    if (!this.draining && !this.held()) this.draining = this.drain();
+  }
+
+  /**
+   * Runs `work` with passes held until it ends (for at most MAX_HOLD_MS): the commands a due
+   * time makes together (State Manager's applications, a maintenance window's tasks) are all
+   * stored before the first is sent, rather than each one's sending and results slowing the
+   * writing of the next. Results and acks are still taken meanwhile.
+   */
+  async holding<T>(work: () => Promise<T>): Promise<T> {
+    if (this.holds++ === 0) this.heldSince = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.holds--;
+      if (!this.held() && this.dirty.size > 0 && !this.draining && !this.stopped) this.draining = this.drain();
+    }
+  }
+
+  private held(): boolean {
+    return this.holds > 0 && performance.now() - this.heldSince < MAX_HOLD_MS;
   }
 
   /** Resolves when every pass asked for so far has run (tests, SendCommand's first dispatch). */
@@ -101,7 +126,7 @@ export class CommandDispatcher {
   private async drain(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
     try {
-      while (this.dirty.size > 0 && !this.stopped) {
+      while (this.dirty.size > 0 && !this.stopped && !this.held()) {
         const commandId = this.dirty.values().next().value as string;
         this.dirty.delete(commandId);
         try {

@@ -131,6 +131,8 @@ describe('AWS-GatherSoftwareInventory through an association on a real agent', (
 
     const rack = await ssm.send(new ListInventoryEntriesCommand({ InstanceId: node, TypeName: 'Custom:RackInfo' }));
     assert.deepEqual(rack.Entries, [{ Rack: 'R1', Row: '4' }]);
+    // AWS:Tag: the tags the node was registered with, read by the node from the server.
+    assert.deepEqual((await ssm.send(new ListInventoryEntriesCommand({ InstanceId: node, TypeName: 'AWS:Tag' }))).Entries, [{ Key: 'Role', Value: 'inventory' }]);
     // No systemd in this container, no Windows: empty types, not errors.
     for (const type of ['AWS:WindowsUpdate', 'AWS:WindowsRole']) {
       assert.deepEqual((await ssm.send(new ListInventoryEntriesCommand({ InstanceId: node, TypeName: type }))).Entries, []);

@@ -195,7 +195,7 @@ export function collectInstanceDetailedInformation(proc = '/proc'): CollectedIte
   };
 }
 
-/** AWS:Tag: the node's tags, when the agent knows them (EC2 instance metadata on AWS); none otherwise. */
+/** AWS:Tag: the node's tags (the server's, read by the plugin with ListTagsForResource on its own node; EC2's instance metadata on AWS). */
 export function collectTags(tags: readonly { Key: string; Value: string }[] = []): CollectedItem {
   return { typeName: 'AWS:Tag', schemaVersion: '1.0', content: tags.map((t) => ({ Key: t.Key, Value: t.Value })) };
 }

@@ -86,7 +86,11 @@ export function softwareInventoryPlugin(options: SoftwareInventoryOptions = {}):
       if (on('windowsUpdates')) items.push(collectWindowsOnly('AWS:WindowsUpdate'));
       if (on('windowsRoles')) items.push(collectWindowsOnly('AWS:WindowsRole'));
       if (on('billingInfo')) items.push(collectBillingInfo());
-      items.push(collectTags(options.tags?.() ?? []));
+      const callApi = options.callApi?.() ?? nodeApiCaller(identity, agentClock());
+      // AWS:Tag: the node's tags as the server holds them (a node may read its own).
+      await attempt('AWS:Tag', async () => collectTags(options.tags?.() ?? (await callApi<{ TagList?: { Key: string; Value: string }[] }>('AmazonSSM.ListTagsForResource', {
+        ResourceType: 'ManagedInstance', ResourceId: identity.instanceId,
+      })).TagList ?? []));
       if (input.files.length > 0) {
         await attempt('AWS:File', () => {
           try {
@@ -104,7 +108,6 @@ export function softwareInventoryPlugin(options: SoftwareInventoryOptions = {}):
         for (const problem of custom.problems) warn(`custom inventory skipped: ${problem}`);
       }
       if (context.signal.aborted) return context.signal.reason === 'timeout' ? outcome.timedOut() : outcome.cancelled();
-      const callApi = options.callApi?.() ?? nodeApiCaller(identity, agentClock());
       try {
         const report = await uploadInventory({ instanceId: identity.instanceId, items, callApi, hashFile: path.join(stateDir, 'inventory', 'content-hashes.json'), now: agentClock()() });
         for (const item of items) {

@@ -20,3 +20,12 @@ test('a node calling KMS Decrypt directly is refused', async () => {
 test("a node may not have another account's key used for kms:Decrypt", async () => {
   await assert.rejects(Promise.resolve(authorize(node, [{ action: 'kms:Decrypt', resource: key.replace('111122223333', '444455556666') }])), /AccessDenied|not authorized/);
 });
+
+test('a node may read the tags of its own managed node and of no other resource', async () => {
+  const own = 'arn:aws:ssm:us-east-1:111122223333:managed-instance/mi-0123456789abcdef0';
+  await authorize(node, [{ action: 'ssm:ListTagsForResource', resource: own }], { ...request, service: 'ssm' });
+  for (const other of [own.replace('mi-0123456789abcdef0', 'mi-0123456789abcdef1'), 'arn:aws:ssm:us-east-1:111122223333:parameter/db/password', '*']) {
+    await assert.rejects(Promise.resolve(authorize(node, [{ action: 'ssm:ListTagsForResource', resource: other }], { ...request, service: 'ssm' })), /not authorized to perform: ssm:ListTagsForResource/);
+  }
+  await assert.rejects(Promise.resolve(authorize(node, [{ action: 'ssm:AddTagsToResource', resource: own }], { ...request, service: 'ssm' })), /not authorized to perform: ssm:AddTagsToResource/);
+});

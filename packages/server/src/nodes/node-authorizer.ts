@@ -32,6 +32,12 @@ export const NODE_ALLOWED_ACTIONS: ReadonlySet<string> = new Set([
  * node's GetParameters (`{{ssm-secure:}}` references), as AWS's kms:ViaService condition
  * allows. A direct KMS `Decrypt` call by a node is still refused at the pipeline.
  */
+/**
+ * Actions a node may call on its own managed-instance ARN only: reading its tags, which the
+ * inventory plugin reports as AWS:Tag (on AWS the agent reads EC2's instance metadata instead).
+ */
+export const NODE_SELF_ACTIONS: ReadonlySet<string> = new Set(['ssm:ListTagsForResource']);
+
 export const NODE_VIA_SERVICE_ACTIONS: ReadonlySet<string> = new Set(['kms:Decrypt']);
 
 /** The node id a principal acts for, when it is a managed node's role session. */
@@ -51,7 +57,8 @@ export function withNodeRules(base: Authorizer): Authorizer {
     for (const p of permissions) {
       const account = p.resource.split(':')[4];
       const foreign = p.resource !== '*' && account !== undefined && account !== '' && account !== principal.accountId;
-      const allowed = NODE_ALLOWED_ACTIONS.has(p.action) || (request === undefined && NODE_VIA_SERVICE_ACTIONS.has(p.action));
+      const self = NODE_SELF_ACTIONS.has(p.action) && p.resource.endsWith(`:managed-instance/${nodeOf(principal)}`);
+      const allowed = NODE_ALLOWED_ACTIONS.has(p.action) || self || (request === undefined && NODE_VIA_SERVICE_ACTIONS.has(p.action));
       if (!allowed || foreign) {
         // A refusal is a rejected promise, as from every authorizer, never a synchronous throw.
         return Promise.reject(awsError('AccessDeniedException', `User: ${principal.arn} is not authorized to perform: ${p.action} on resource: ${p.resource} because managed nodes may only call the actions of AmazonSSMManagedInstanceCore on their own account`));

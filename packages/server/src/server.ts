@@ -133,7 +133,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Inventory: what is on every node, now and at any time in the past.
   const inventory = inventoryCapability({ ...capabilityDeps, verify, authorize, options: options.inventory });
   // Automation: durable runbooks (schema 0.3), replayed from their recorded history after a restart.
-  const automation = automationCapability({ ...capabilityDeps, options: options.automation });
+  const automation = automationCapability({ ...capabilityDeps, authorize, apiOperations: () => operations, options: options.automation });
   const operations: Operation[] = [
     ...settingsOperations({ db: store.db }),
     lookupEventsOperation({ db: store.db, foldedResourceNames: store.dialect.auditFile !== undefined }),

@@ -1,4 +1,7 @@
+import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { awsError } from '@bosun/protocol';
+import type { Authorizer } from '../api/authorize.ts';
 import type { Operation } from '../api/operation.ts';
 import type { AssociationsCapability } from '../associations/associations-capability.ts';
 import type { CommandsCapability } from '../commands/commands-capability.ts';
@@ -6,22 +9,32 @@ import type { DocumentSource } from '../commands/document-source.ts';
 import type { Logger } from '../logger.ts';
 import type { NodesCapability } from '../nodes/nodes-capability.ts';
 import type { Db } from '../store/store.ts';
+import { apiInvoker } from './api-invoker.ts';
+import { AutomationEngine, type AutomationEngineOptions } from './automation-engine.ts';
+import { automationOperations, startAutomationExecution, type AutomationOperationDeps } from './operations.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface AutomationOptions {}
+export interface AutomationOptions extends AutomationEngineOptions {
+  /** Executions of an account and region that may be running at once (default 100, AWS's quota). */
+  readonly maxRunningExecutions?: number;
+}
 
 export interface AutomationCapability {
   readonly operations: Operation[];
+  readonly engine: AutomationEngine;
   /** Routes of its own under /bosun/v1/ (JSON for the CLI and the console). */
   plugin(app: FastifyInstance): Promise<void>;
   start(): void;
   stop(): Promise<void>;
 }
 
-/** Wires Automation (docs/automation.md). */
-export function automationCapability(_deps: {
+/**
+ * Wires Automation (docs/automation.md): the operations, and the engine that runs executions
+ * from their recorded history. Steps that call the API (aws:executeAwsApi, aws:runCommand's
+ * SendCommand check) go through `apiOperations` and `authorize` as the execution's caller.
+ */
+export function automationCapability(deps: {
   db: Db;
-  commands: CommandsCapability;
+  commands: Pick<CommandsCapability, 'send'>;
   nodes: NodesCapability;
   associations: AssociationsCapability;
   documents: DocumentSource;
@@ -29,7 +42,35 @@ export function automationCapability(_deps: {
   usesPostgres: boolean;
   now: () => number;
   logger: Logger;
+  /** The server's authorizer (IAM policies). Without it, steps may do nothing that needs a permission. */
+  authorize?: Authorizer;
+  /** Every operation of the API, read when a step first calls one (they are assembled after this capability). */
+  apiOperations?: () => readonly Operation[];
   options?: AutomationOptions;
 }): AutomationCapability {
-  return { operations: [], async plugin() {}, start() {}, async stop() {} };
+  const api = apiInvoker({
+    operations: deps.apiOperations ?? (() => []),
+    authorize: deps.authorize ?? ((principal, permissions) => {
+      if (permissions.length > 0) throw awsError('AccessDeniedException', `User: ${principal.arn} is not authorized to perform: ${permissions[0].action} (no authorizer given to Automation)`);
+    }),
+  });
+  // The operations wake the engine, and the engine starts child executions through the operations' start.
+  const operationDeps: AutomationOperationDeps = {
+    db: deps.db, documents: deps.documents, engine: { wake: (id) => engine.wake(id) }, maxRunningExecutions: deps.options?.maxRunningExecutions ?? 100,
+  };
+  const engine: AutomationEngine = new AutomationEngine({
+    db: deps.db, now: deps.now, logger: deps.logger, api, sendCommand: (scope, now, input) => deps.commands.send(scope, now, input), options: deps.options,
+    startChild: (principal, scope, now, input, parentId) => startAutomationExecution(operationDeps, {
+      principal, now, region: scope.region, scope, requestId: crypto.randomUUID(), sourceIp: '127.0.0.1',
+    }, input, parentId),
+  });
+  return {
+    operations: automationOperations(operationDeps),
+    engine,
+    async plugin() {},
+    start() {
+      engine.start();
+    },
+    stop: () => engine.stop(),
+  };
 }

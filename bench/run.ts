@@ -14,6 +14,7 @@ const benchmarks: Record<string, () => Promise<{ run(argv: string[]): Promise<vo
   windows: () => import('./windows.ts'),
   inventory: () => import('./inventory.ts'),
   automation: () => import('./automation.ts'),
+  patch: () => import('./patch.ts'),
 };
 
 const [name, ...rest] = process.argv.slice(2);

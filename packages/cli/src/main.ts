@@ -15,6 +15,7 @@ import { runCommand } from './commands/run.ts';
 import { windowsCommand } from './commands/windows.ts';
 import { inventoryCommand } from './commands/inventory.ts';
 import { automationCommand } from './commands/automation.ts';
+import { patchCommand } from './commands/patch.ts';
 
 export function program(): Command {
   return new Command('bosun')
@@ -35,6 +36,7 @@ export function program(): Command {
     .addCommand(windowsCommand())
     .addCommand(inventoryCommand())
     .addCommand(automationCommand())
+    .addCommand(patchCommand())
     .addCommand(agentCommand());
 }
 

@@ -126,6 +126,10 @@ export const errorCatalogue = {
   InvalidAutomationSignalException: { status: 400, source: 'ssm', fault: 'client' },
   InvalidAutomationStatusUpdateException: { status: 400, source: 'ssm', fault: 'client' },
   NoLongerSupportedException: { status: 400, source: 'ssm', fault: 'client' },
+  // AmazonSSM: Patch Manager (issue 17)
+  ResourceInUseException: { status: 400, source: 'ssm', fault: 'client' },
+  UnsupportedFeatureRequiredException: { status: 400, source: 'ssm', fault: 'client' },
+  UnsupportedOperatingSystem: { status: 400, source: 'ssm', fault: 'client' },
   // CloudTrail
   InvalidLookupAttributesException: { status: 400, source: 'cloudtrail', fault: 'client' },
   InvalidMaxResultsException: { status: 400, source: 'cloudtrail', fault: 'client' },

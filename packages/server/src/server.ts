@@ -39,6 +39,7 @@ import type { AssociationEngineOptions } from './associations/association-engine
 import { complianceOperations } from './compliance/operations.ts';
 import { maintenanceWindowsCapability, type MaintenanceWindowsCapability, type MaintenanceWindowsOptions } from './maintenance-windows/maintenance-windows-capability.ts';
 import { automationCapability, type AutomationCapability, type AutomationOptions } from './automation/automation-capability.ts';
+import { patchCapability, type PatchCapability, type PatchOptions } from './patch/patch-capability.ts';
 import { inventoryCapability, type InventoryCapability, type InventoryOptions } from './inventory/inventory-capability.ts';
 
 export interface ServerOptions {
@@ -68,6 +69,8 @@ export interface ServerOptions {
   readonly inventory?: InventoryOptions;
   /** Automation: executor loop, script sandbox limits, webhooks. */
   readonly automation?: AutomationOptions;
+  /** Patch Manager. */
+  readonly patch?: PatchOptions;
 }
 
 export interface RunningServer {
@@ -82,6 +85,7 @@ export interface RunningServer {
   readonly maintenanceWindows: MaintenanceWindowsCapability;
   readonly inventory: InventoryCapability;
   readonly automation: AutomationCapability;
+  readonly patch: PatchCapability;
   close(): Promise<void>;
 }
 
@@ -134,6 +138,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const inventory = inventoryCapability({ ...capabilityDeps, verify, authorize, options: options.inventory });
   // Automation: durable runbooks (schema 0.3), replayed from their recorded history after a restart.
   const automation = automationCapability({ ...capabilityDeps, authorize, apiOperations: () => operations, options: options.automation });
+  // Patch Manager: baselines, patch groups, scans and installs through AWS-RunPatchBaseline.
+  const patch = patchCapability({ ...capabilityDeps, options: options.patch });
   const operations: Operation[] = [
     ...settingsOperations({ db: store.db }),
     lookupEventsOperation({ db: store.db, foldedResourceNames: store.dialect.auditFile !== undefined }),
@@ -151,6 +157,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...maintenanceWindows.operations,
     ...inventory.operations,
     ...automation.operations,
+    ...patch.operations,
   ];
   const pipeline = new ApiPipeline({
     region,
@@ -163,7 +170,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     now,
     logger,
   });
-  const app = createHttpServer({ pipeline, bodyLimit: options.bodyLimit, plugins: [nodes.plugin, commands.plugin, maintenanceWindows.plugin, inventory.plugin, automation.plugin] });
+  const app = createHttpServer({ pipeline, bodyLimit: options.bodyLimit, plugins: [nodes.plugin, commands.plugin, maintenanceWindows.plugin, inventory.plugin, automation.plugin, patch.plugin] });
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
@@ -182,6 +189,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   maintenanceWindows.start();
   inventory.start();
   automation.start();
+  patch.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -197,9 +205,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maintenanceWindows,
     inventory,
     automation,
+    patch,
     async close() {
       nodes.hub.closeAll();
-      await Promise.all([maintenanceWindows.stop(), inventory.stop(), automation.stop()]);
+      await Promise.all([maintenanceWindows.stop(), inventory.stop(), automation.stop(), patch.stop()]);
       await associations.stop();
       await Promise.all([policyScheduler.stop(), webhooks.stop(), commands.stop()]);
       await app.close();

@@ -7,6 +7,7 @@
 import type { MaintenanceWindowsTables } from '../maintenance-windows/tables.ts';
 import type { InventoryTables } from '../inventory/tables.ts';
 import type { AutomationTables } from '../automation/tables.ts';
+import type { PatchTables } from '../patch/tables.ts';
 
 export interface AccountsTable {
   account_id: string;
@@ -182,7 +183,7 @@ export interface IamAccessKeyLastUsedTable {
 }
 
 /** Every table; capabilities with a tables.ts of their own add theirs through it. */
-export interface Database extends MaintenanceWindowsTables, InventoryTables, AutomationTables {
+export interface Database extends MaintenanceWindowsTables, InventoryTables, AutomationTables, PatchTables {
   accounts: AccountsTable;
   users: UsersTable;
   access_keys: AccessKeysTable;

@@ -14,6 +14,7 @@ import * as m0012 from './0012-compliance.ts';
 import * as m0013 from './0013-maintenance-windows.ts';
 import * as m0014 from './0014-inventory.ts';
 import * as m0015 from './0015-automation.ts';
+import * as m0016 from './0016-patch.ts';
 
 /**
  * Every migration, in order. A static list (not a folder scan) so that the server can be
@@ -36,6 +37,7 @@ const migrationsFor = (region: string): Record<string, Migration> => ({
   '0013-maintenance-windows': m0013,
   '0014-inventory': m0014,
   '0015-automation': m0015,
+  '0016-patch': m0016,
 });
 
 /** The migrations this version knows, oldest first (a store with others was written by a newer Bosun). */

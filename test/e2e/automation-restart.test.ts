@@ -10,14 +10,13 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import {
   CreateActivationCommand, CreateDocumentCommand, GetAutomationExecutionCommand, GetParameterCommand, ListCommandsCommand, SendAutomationSignalCommand,
   StartAutomationExecutionCommand, type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { eventually, killAgents, spawnAgent, stateDir } from './nodes-support.ts';
-import { killStrayProcesses, runBosun, spawnBosun, ssmClient, tempDir, type BosunProcess, type Credentials } from './support.ts';
+import { killStrayProcesses, serverStore, ssmClient, startServerOn, type BosunProcess } from './support.ts';
 
 let dataDir: string;
 let keyFile: string;
@@ -26,32 +25,14 @@ let server: BosunProcess | undefined;
 let ssm: SSMClient;
 const dirs: string[] = [];
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port: p } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return p;
-}
-
-async function startServerProcess(): Promise<BosunProcess> {
-  return spawnBosun(['server', '--data-dir', dataDir, '--root-key-file', keyFile, '--listen', `127.0.0.1:${port}`], {
-    waitFor: /Bosun API listening on http:\/\/127\.0\.0\.1:\d+/, stream: 'stderr',
-  });
+function startServerProcess(): Promise<BosunProcess> {
+  return startServerOn({ dataDir, keyFile, port });
 }
 
 before(async () => {
-  dataDir = tempDir();
-  keyFile = path.join(tempDir(), 'root.key');
-  dirs.push(dataDir, path.dirname(keyFile));
-  assert.equal((await runBosun(['admin', 'create-root-key', keyFile])).code, 0);
-  const account = await runBosun(['admin', 'create-account', '--admin-user', 'admin', '--data-dir', dataDir, '--root-key-file', keyFile]);
-  assert.equal(account.code, 0, account.stderr);
-  const admin: Credentials = {
-    accessKeyId: /export AWS_ACCESS_KEY_ID=(\S+)/.exec(account.stdout)![1],
-    secretAccessKey: /export AWS_SECRET_ACCESS_KEY=(\S+)/.exec(account.stdout)![1],
-  };
-  port = await freePort();
+  const store = await serverStore(dirs);
+  ({ dataDir, keyFile, port } = store);
+  const admin = store.admin;
   server = await startServerProcess();
   ssm = ssmClient({ url: `http://127.0.0.1:${port}` }, admin);
 });

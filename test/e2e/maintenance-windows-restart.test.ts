@@ -9,14 +9,13 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import {
   CreateActivationCommand, CreateMaintenanceWindowCommand, DescribeMaintenanceWindowExecutionTasksCommand, DescribeMaintenanceWindowExecutionsCommand,
   RegisterTargetWithMaintenanceWindowCommand, RegisterTaskWithMaintenanceWindowCommand, type MaintenanceWindowExecution, type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { eventually, killAgents, spawnAgent, stateDir } from './nodes-support.ts';
-import { killStrayProcesses, runBosun, spawnBosun, ssmClient, tempDir, type BosunProcess, type Credentials } from './support.ts';
+import { killStrayProcesses, serverStore, ssmClient, startServerOn, type BosunProcess, type Credentials } from './support.ts';
 
 let dataDir: string;
 let keyFile: string;
@@ -27,18 +26,8 @@ let admin: Credentials;
 let ssm: SSMClient;
 const dirs: string[] = [];
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port: p } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return p;
-}
-
-async function startServerProcess(): Promise<BosunProcess> {
-  return spawnBosun(['server', '--data-dir', dataDir, '--root-key-file', keyFile, '--listen', `127.0.0.1:${port}`], {
-    waitFor: /Bosun API listening on http:\/\/127\.0\.0\.1:\d+/, stream: 'stderr',
-  });
+function startServerProcess(): Promise<BosunProcess> {
+  return startServerOn({ dataDir, keyFile, port });
 }
 
 async function killServer(): Promise<void> {
@@ -47,19 +36,7 @@ async function killServer(): Promise<void> {
 }
 
 before(async () => {
-  dataDir = tempDir();
-  dirs.push(dataDir);
-  keyFile = path.join(tempDir(), 'root.key');
-  dirs.push(path.dirname(keyFile));
-  assert.equal((await runBosun(['admin', 'create-root-key', keyFile])).code, 0);
-  const account = await runBosun(['admin', 'create-account', '--admin-user', 'admin', '--data-dir', dataDir, '--root-key-file', keyFile]);
-  assert.equal(account.code, 0, account.stderr);
-  admin = {
-    accessKeyId: /export AWS_ACCESS_KEY_ID=(\S+)/.exec(account.stdout)![1],
-    secretAccessKey: /export AWS_SECRET_ACCESS_KEY=(\S+)/.exec(account.stdout)![1],
-  };
-  port = await freePort();
-  url = `http://127.0.0.1:${port}`;
+  ({ dataDir, keyFile, port, url, admin } = await serverStore(dirs));
   server = await startServerProcess();
   ssm = ssmClient({ url }, admin);
 });

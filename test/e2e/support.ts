@@ -700,3 +700,34 @@ export async function storeContents(target: TestServer): Promise<StorePart[]> {
     await client.end();
   }
 }
+
+/**
+ * A store made with the CLI (root key, account with an `admin` user) in temporary directories
+ * (pushed on `dirs` for the caller to remove), and a free port for `bosun server` processes on
+ * it: tests that SIGKILL the server and start it again on the same store.
+ */
+export async function serverStore(dirs: string[]): Promise<{ dataDir: string; keyFile: string; port: number; url: string; admin: Credentials }> {
+  const dataDir = tempDir();
+  const keyFile = path.join(tempDir(), 'root.key');
+  dirs.push(dataDir, path.dirname(keyFile));
+  const rootKey = await runBosun(['admin', 'create-root-key', keyFile]);
+  if (rootKey.code !== 0) throw new Error(`bosun admin create-root-key failed: ${rootKey.stderr}`);
+  const account = await runBosun(['admin', 'create-account', '--admin-user', 'admin', '--data-dir', dataDir, '--root-key-file', keyFile]);
+  if (account.code !== 0) throw new Error(`bosun admin create-account failed: ${account.stderr}`);
+  const admin: Credentials = {
+    accessKeyId: /export AWS_ACCESS_KEY_ID=(\S+)/.exec(account.stdout)![1],
+    secretAccessKey: /export AWS_SECRET_ACCESS_KEY=(\S+)/.exec(account.stdout)![1],
+  };
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return { dataDir, keyFile, port, url: `http://127.0.0.1:${port}`, admin };
+}
+
+/** `bosun server` on a serverStore, once it listens. */
+export function startServerOn(store: { dataDir: string; keyFile: string; port: number }): Promise<BosunProcess> {
+  return spawnBosun(['server', '--data-dir', store.dataDir, '--root-key-file', store.keyFile, '--listen', `127.0.0.1:${store.port}`], {
+    waitFor: /Bosun API listening on http:\/\/127\.0\.0\.1:\d+/, stream: 'stderr',
+  });
+}

@@ -7,7 +7,7 @@ import {
 } from '../inventory/collectors.ts';
 import { customInventoryDir, readCustomInventory } from '../inventory/custom-inventory.ts';
 import { collectFiles, FileInventoryError, parseFileQueries, type FileQuery } from '../inventory/files.ts';
-import { findStateDir, nodeApiCaller, readIdentity } from '../inventory/node-api.ts';
+import { findStateDir, readIdentity } from '../inventory/node-identity.ts';
 import { uploadInventory } from '../inventory/uploader.ts';
 import { outcome, PluginInputError, type AgentPlugin, type ApiCaller } from './plugin.ts';
 
@@ -24,7 +24,7 @@ export interface SoftwareInventoryInput {
 }
 
 export interface SoftwareInventoryOptions {
-  /** The running agent's API caller (signed with its session); default: credentials obtained from the identity in the state directory. */
+  /** The running agent's API caller (signed with its session): PutInventory and its own tags go through it. */
   readonly callApi?: () => ApiCaller | undefined;
   /** The agent's state directory; default: found above the step's work directory. */
   readonly stateDir?: string;
@@ -86,7 +86,11 @@ export function softwareInventoryPlugin(options: SoftwareInventoryOptions = {}):
       if (on('windowsUpdates')) items.push(collectWindowsOnly('AWS:WindowsUpdate'));
       if (on('windowsRoles')) items.push(collectWindowsOnly('AWS:WindowsRole'));
       if (on('billingInfo')) items.push(collectBillingInfo());
-      const callApi = options.callApi?.() ?? nodeApiCaller(identity, agentClock());
+      const callApi = options.callApi?.();
+      if (!callApi) {
+        warn('this agent gives the inventory plugin no API caller: cannot send inventory');
+        return outcome.failed(1);
+      }
       // AWS:Tag: the node's tags as the server holds them (a node may read its own).
       await attempt('AWS:Tag', async () => collectTags(options.tags?.() ?? (await callApi<{ TagList?: { Key: string; Value: string }[] }>('AmazonSSM.ListTagsForResource', {
         ResourceType: 'ManagedInstance', ResourceId: identity.instanceId,

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import { awsError } from '@bosun/protocol';
 import type { Authorizer } from '../api/authorize.ts';
+import type { ServerCapability } from '../api/capability.ts';
 import type { Operation } from '../api/operation.ts';
 import type { AssociationsCapability } from '../associations/associations-capability.ts';
 import type { CommandsCapability } from '../commands/commands-capability.ts';
@@ -18,13 +18,8 @@ export interface AutomationOptions extends AutomationEngineOptions {
   readonly maxRunningExecutions?: number;
 }
 
-export interface AutomationCapability {
-  readonly operations: Operation[];
+export interface AutomationCapability extends ServerCapability {
   readonly engine: AutomationEngine;
-  /** Routes of its own under /bosun/v1/ (JSON for the CLI and the console). */
-  plugin(app: FastifyInstance): Promise<void>;
-  start(): void;
-  stop(): Promise<void>;
 }
 
 /**

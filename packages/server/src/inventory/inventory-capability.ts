@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { awsError, errorCatalogue, isAwsError, type Scope } from '@bosun/protocol';
 import type { Principal } from '../accounts/principal.ts';
 import type { Authorizer } from '../api/authorize.ts';
-import type { Operation } from '../api/operation.ts';
+import type { ServerCapability } from '../api/capability.ts';
 import type { SignedRequest, VerifiedRequest } from '../api/sigv4.ts';
 import type { AssociationsCapability } from '../associations/associations-capability.ts';
 import type { CommandsCapability } from '../commands/commands-capability.ts';
@@ -26,12 +26,7 @@ export interface InventoryOptions {
   readonly limits?: InventoryLimits;
 }
 
-export interface InventoryCapability {
-  readonly operations: Operation[];
-  /** Routes of its own under /bosun/v1/ (JSON for the CLI and the console). */
-  plugin(app: FastifyInstance): Promise<void>;
-  start(): void;
-  stop(): Promise<void>;
+export interface InventoryCapability extends ServerCapability {
   /** One pass of the retention prune (the loop's work); answers how many changes went. */
   prune(): Promise<number>;
 }

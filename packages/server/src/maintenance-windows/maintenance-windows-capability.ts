@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import type { Operation } from '../api/operation.ts';
+import type { ServerCapability } from '../api/capability.ts';
 import type { AssociationsCapability } from '../associations/associations-capability.ts';
 import type { CommandsCapability } from '../commands/commands-capability.ts';
 import { findCommand, TERMINAL_STATUSES } from '../commands/command-store.ts';
@@ -15,13 +14,8 @@ export interface MaintenanceWindowsOptions extends WindowEngineOptions {
   readonly limits?: WindowLimits;
 }
 
-export interface MaintenanceWindowsCapability {
-  readonly operations: Operation[];
+export interface MaintenanceWindowsCapability extends ServerCapability {
   readonly engine: WindowEngine;
-  /** Routes of its own under /bosun/v1/ (JSON for the CLI and the console). */
-  plugin(app: FastifyInstance): Promise<void>;
-  start(): void;
-  stop(): Promise<void>;
 }
 
 /**

@@ -32,6 +32,7 @@ import { openStore, type Store } from './store/store.ts';
 import { documentOperations } from './documents/operations.ts';
 import { documentTags } from './documents/document-tags.ts';
 import { windowTags } from './maintenance-windows/window-tags.ts';
+import { baselineTags } from './patch/baseline-tags.ts';
 import { commandsCapability, type CommandsCapability, type CommandsOptions } from './commands/commands-capability.ts';
 import { storeDocumentSource } from './commands/document-adapter.ts';
 import { associationsCapability, type AssociationsCapability } from './associations/associations-capability.ts';
@@ -149,7 +150,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...parameterOperations({ db: store.db, keys, references: secrets.references }),
     ...secrets.operations,
     ...nodes.operations,
-    ...tagOperations([nodes.taggable, parameterTags(store.db), documentTags(store.db), windowTags(store.db)]),
+    ...tagOperations([nodes.taggable, parameterTags(store.db), documentTags(store.db), windowTags(store.db), baselineTags(store.db)]),
     ...documentOperations({ db: store.db }),
     ...commands.operations,
     ...associations.operations,

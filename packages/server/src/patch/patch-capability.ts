@@ -1,25 +1,25 @@
-import type { FastifyInstance } from 'fastify';
-import type { Operation } from '../api/operation.ts';
+import type { ServerCapability } from '../api/capability.ts';
 import type { AssociationsCapability } from '../associations/associations-capability.ts';
 import type { CommandsCapability } from '../commands/commands-capability.ts';
 import type { DocumentSource } from '../commands/document-source.ts';
 import type { Logger } from '../logger.ts';
 import type { NodesCapability } from '../nodes/nodes-capability.ts';
 import type { Db } from '../store/store.ts';
+import { patchOperations, type PatchLimits } from './operations.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface PatchOptions {}
-
-export interface PatchCapability {
-  readonly operations: Operation[];
-  /** Routes of its own under /bosun/v1/ (JSON for the CLI and the console). */
-  plugin(app: FastifyInstance): Promise<void>;
-  start(): void;
-  stop(): Promise<void>;
+export interface PatchOptions {
+  /** Quotas (AWS's by default: 50 custom baselines per account and Region, 25 patch groups per baseline). */
+  readonly limits?: PatchLimits;
 }
 
-/** Wires Patch Manager (docs/patching.md). */
-export function patchCapability(_deps: {
+export type PatchCapability = ServerCapability;
+
+/**
+ * Wires Patch Manager (docs/patching.md). This slice: baselines, defaults and patch groups.
+ * Scans and installs (AWS-RunPatchBaseline through Run Command) come later and will use the
+ * other dependencies, which server.ts passes already.
+ */
+export function patchCapability(deps: {
   db: Db;
   commands: CommandsCapability;
   nodes: NodesCapability;
@@ -31,5 +31,11 @@ export function patchCapability(_deps: {
   logger: Logger;
   options?: PatchOptions;
 }): PatchCapability {
-  return { operations: [], async plugin() {}, start() {}, async stop() {} };
+  return {
+    operations: patchOperations({ db: deps.db, limits: deps.options?.limits }),
+    // The CLI reads baselines through the AWS API; nothing of Bosun's own is needed yet.
+    async plugin() {},
+    start() {},
+    async stop() {},
+  };
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ChannelMessages, InvocationResultBody, SendCommandBody } from '@bosun/protocol/channel';
 import { writePrivate } from '../state.ts';
-import { killLeftoverScript } from '../plugins/script-process.ts';
+import { killLeftoverScript, leftoverScripts } from '../plugins/script-process.ts';
 import { failedBeforeSteps, runInvocation, type InvocationDeps } from './invocation-runner.ts';
 
 /** AWS's agent runs at most this many commands at once (CommandWorkersLimit); the rest wait in order. */
@@ -81,8 +81,10 @@ export class CommandManager {
     for (const record of records) {
       if (skip.has(record.commandId)) continue;
       if (record.state === 'running') {
-        for (const pid of record.pids ?? []) {
-          if (killLeftoverScript(pid, path.join(this.options.deps.workRoot, record.commandId))) this.log(`stopped what was left of command ${record.commandId} (process group ${pid})`);
+        // The recorded process ids, and any script of the command still running that the record missed (the agent died just after starting it).
+        const scriptDir = path.join(this.options.deps.workRoot, record.commandId);
+        for (const pid of new Set([...(record.pids ?? []), ...leftoverScripts(scriptDir)])) {
+          if (killLeftoverScript(pid, scriptDir)) this.log(`stopped what was left of command ${record.commandId} (process group ${pid})`);
         }
         fs.rmSync(path.join(this.options.deps.workRoot, record.commandId), { recursive: true, force: true });
         if (!inOutbox.has(record.commandId)) {

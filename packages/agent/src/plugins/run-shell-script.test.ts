@@ -122,3 +122,24 @@ test('runPowerShellScript fails with a clear message where pwsh is not installed
   assert.deepEqual(result, { status: 'Failed', statusDetails: 'Failed', responseCode: 1 });
   assert.match(ctx.text.stderr, /pwsh is not installed on this node/);
 });
+
+test('a script an earlier agent left running is found by its directory and stopped, though no process id was recorded', async () => {
+  const { spawn } = await import('node:child_process');
+  const { killLeftoverScript, leftoverScripts } = await import('./script-process.ts');
+  const commandDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-leftover-'));
+  const stepDir = path.join(commandDir, 'step');
+  fs.mkdirSync(stepDir);
+  const script = path.join(stepDir, '_script.sh');
+  fs.writeFileSync(script, 'sleep 30\n');
+  const child = spawn('sh', [script], { detached: true, stdio: 'ignore' });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  try {
+    assert.deepEqual(leftoverScripts(commandDir), [child.pid]);
+    assert.deepEqual(leftoverScripts(path.join(os.tmpdir(), 'bosun-leftover-none')), []);
+    assert.equal(killLeftoverScript(child.pid!, commandDir), true);
+    assert.equal(await exited, 'SIGKILL');
+  } finally {
+    child.kill('SIGKILL');
+    fs.rmSync(commandDir, { recursive: true, force: true });
+  }
+});

@@ -161,6 +161,30 @@ export function killLeftoverScript(pid: number, scriptDir: string): boolean {
   return true;
 }
 
+/**
+ * The processes whose command line names a script under `scriptDir` (Linux's /proc; none
+ * elsewhere): what an earlier run of the agent left running, even when it died between
+ * starting the script and recording its process id.
+ */
+export function leftoverScripts(scriptDir: string): number[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(scriptDir)) found.push(Number(entry));
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return found;
+}
+
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (!pid) return;
   try {

@@ -11,10 +11,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  CreateActivationCommand, CreateMaintenanceWindowCommand, DescribeMaintenanceWindowExecutionTasksCommand, DescribeMaintenanceWindowExecutionsCommand,
+  CreateMaintenanceWindowCommand, DescribeMaintenanceWindowExecutionTasksCommand, DescribeMaintenanceWindowExecutionsCommand,
   RegisterTargetWithMaintenanceWindowCommand, RegisterTaskWithMaintenanceWindowCommand, type MaintenanceWindowExecution, type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { eventually, killAgents, spawnAgent, stateDir } from './nodes-support.ts';
+import { eventually, killAgents, threeTaggedNodes } from './nodes-support.ts';
 import { killStrayProcesses, serverStore, ssmClient, startServerOn, type BosunProcess, type Credentials } from './support.ts';
 
 let dataDir: string;
@@ -49,18 +49,7 @@ after(async () => {
 });
 
 /** Three real agents tagged Role=`role`; each run appends to marks/runs-NODE. */
-async function threeNodes(role: string): Promise<string> {
-  const marks = stateDir();
-  dirs.push(marks);
-  const activation = await ssm.send(new CreateActivationCommand({ IamRole: 'BosunNodeRole', RegistrationLimit: 3, Tags: [{ Key: 'Role', Value: role }] }));
-  for (const name of ['n1', 'n2', 'n3']) {
-    const dir = stateDir();
-    dirs.push(dir);
-    const agent = await spawnAgent(['--endpoint', url, '--code', activation.ActivationCode!, '--id', activation.ActivationId!, '--state-dir', path.join(dir, 'state')], { NODE_NAME: name });
-    await agent.waitFor(/online as mi-/);
-  }
-  return marks;
-}
+const threeNodes = (role: string) => threeTaggedNodes(ssm, url, role, dirs);
 
 /** A window due at `dueMs` (whole seconds) over the nodes tagged Role=`role`, with one task that runs on one node at a time. */
 async function windowFor(role: string, marks: string, dueMs: number): Promise<string> {

@@ -193,3 +193,21 @@ export async function nodeCredentials(url: string, node: { instanceId: string; p
   const res = await fetch(url + CREDENTIALS_PATH, { method: 'POST', body: JSON.stringify({ instanceId: node.instanceId, time, nonce, signature }) });
   return { status: res.status, body: (await res.json()) as never };
 }
+
+/**
+ * Three real agents n1, n2, n3 (NODE_NAME in their scripts' environment) registered at `url`
+ * with the tag Role=`role`, Online; returns a fresh directory for the scripts' marker files.
+ * Every directory made is pushed on `dirs` for the caller to remove.
+ */
+export async function threeTaggedNodes(ssm: SSMClient, url: string, role: string, dirs: string[]): Promise<string> {
+  const marks = stateDir();
+  dirs.push(marks);
+  const activation = await ssm.send(new CreateActivationCommand({ IamRole: 'BosunNodeRole', RegistrationLimit: 3, Tags: [{ Key: 'Role', Value: role }] }));
+  for (const name of ['n1', 'n2', 'n3']) {
+    const dir = stateDir();
+    dirs.push(dir);
+    const agent = await spawnAgent(['--endpoint', url, '--code', activation.ActivationCode!, '--id', activation.ActivationId!, '--state-dir', path.join(dir, 'state')], { NODE_NAME: name });
+    await agent.waitFor(/online as mi-/);
+  }
+  return marks;
+}

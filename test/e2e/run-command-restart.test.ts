@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  CreateActivationCommand, CreateAssociationCommand, DescribeAssociationCommand, DescribeAssociationExecutionTargetsCommand, DescribeAssociationExecutionsCommand,
+  CreateAssociationCommand, DescribeAssociationCommand, DescribeAssociationExecutionTargetsCommand, DescribeAssociationExecutionsCommand,
   ListCommandInvocationsCommand, ListCommandsCommand, SendCommandCommand, type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { eventually, killAgents, spawnAgent, stateDir } from './nodes-support.ts';
+import { eventually, killAgents, threeTaggedNodes } from './nodes-support.ts';
 import { killStrayProcesses, serverStore, ssmClient, startServerOn, type BosunProcess, type Credentials } from './support.ts';
 
 let dataDir: string;
@@ -42,19 +42,8 @@ after(async () => {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Three real agents tagged Role=`role`; each run of `script(marks)` appends to marks/runs-NODE. */
-async function threeNodes(role: string): Promise<string> {
-  const marks = stateDir();
-  dirs.push(marks);
-  const activation = await ssm.send(new CreateActivationCommand({ IamRole: 'BosunNodeRole', RegistrationLimit: 3, Tags: [{ Key: 'Role', Value: role }] }));
-  for (const name of ['n1', 'n2', 'n3']) {
-    const dir = stateDir();
-    dirs.push(dir);
-    const agent = await spawnAgent(['--endpoint', url, '--code', activation.ActivationCode!, '--id', activation.ActivationId!, '--state-dir', path.join(dir, 'state')], { NODE_NAME: name });
-    await agent.waitFor(/online as mi-/);
-  }
-  return marks;
-}
+/** Three real agents tagged Role=`role`; each run appends to marks/runs-NODE. */
+const threeNodes = (role: string) => threeTaggedNodes(ssm, url, role, dirs);
 
 const script = (marks: string) => ({ commands: [`echo run >> ${marks}/runs-$NODE_NAME`, 'sleep 1.5'] });
 

@@ -7,6 +7,7 @@ import type { TargetNode } from '../engine/targets.ts';
 import { findInstance, inScope } from '../nodes/nodes-store.ts';
 import { decodeNextToken, encodeNextToken, page } from '../nodes/paging.ts';
 import type { Db } from '../store/store.ts';
+import { targetNodeOf } from '../nodes/target-node.ts';
 import { windowArn } from './window-tags.ts';
 import { checkWindowDefinition, columnsOf, definitionOf, identityOf, newWindowId, nextDueOf, timingOf, windowResultOf, type WindowDefinition } from './window-definitions.ts';
 import type { TaskDefinition } from './window-engine.ts';
@@ -512,7 +513,7 @@ export function maintenanceWindowOperations(deps: WindowOperationDeps): Operatio
     const nodes: TargetNode[] = [];
     for (const id of ids) {
       const row = await findInstance(db, id);
-      nodes.push(row && inScope(row, scope) ? { instanceId: id, tags: JSON.parse(row.tags) as ssm.Tag[], platformType: row.platform_type } : { instanceId: id, tags: [], platformType: null });
+      nodes.push(row && inScope(row, scope) ? targetNodeOf(row) : { instanceId: id, tags: [], platformType: null });
     }
     const all = await scopeTargets(db, scope);
     const windowIds = new Set<string>();

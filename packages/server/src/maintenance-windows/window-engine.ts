@@ -7,6 +7,7 @@ import { PeriodicTask } from '../engine/periodic-task.ts';
 import { DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_ERRORS, limitFor, parseLimit } from '../engine/rate-control.ts';
 import type { TargetNode } from '../engine/targets.ts';
 import type { Logger } from '../logger.ts';
+import { targetNodeOf } from '../nodes/target-node.ts';
 import { listInstances, type InstanceRow } from '../nodes/nodes-store.ts';
 import type { Db } from '../store/store.ts';
 import { decideExecution, invocationStatusOf, perNodeParameters, planDue, substitute, taskOutcome, TERMINAL, type PseudoValues } from './window-decisions.ts';
@@ -300,8 +301,8 @@ export class WindowEngine {
     const rows = !onlyIds ? await this.fleetOf(scope)
       : preloaded ? named.flatMap((id) => preloaded.rows.get(id) ?? [])
         : await listInstances(this.deps.db, scope, named);
-    const nodes: TargetNode[] = rows.filter((r) => r.deregistered_at === null)
-      .map((r) => ({ instanceId: r.instance_id, tags: JSON.parse(r.tags) as ssm.Tag[], platformType: r.platform_type }));
+    // The fleet's rows are shared by every window of a pass: their tags are parsed once (targetNodeOf).
+    const nodes: TargetNode[] = rows.filter((r) => r.deregistered_at === null).map(targetNodeOf);
     const seen = new Map<string, { node: TargetNode; windowTargetId: string | null; owner: string | null }>();
     for (const spec of specs) {
       for (const node of matchNodes(nodes, { instanceId: null, targets: spec.targets })) {
